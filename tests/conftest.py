@@ -1,0 +1,83 @@
+"""Shared fixtures: one schema per run built by the real migrations, emptied after each test.
+
+Point the suite at PostgreSQL with WORKFLOW_TEST_DATABASE_URL; the default is a SQLite file.
+Tests commit for real (``perform`` commits, threads and the browser need to see it), so
+isolation comes from emptying every table after each test rather than from rollback.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from workflow import clock, create_app
+from workflow.extensions import db, limiter
+
+_DEFAULT_SQLITE = os.path.join(tempfile.gettempdir(), f"workflow-test-{os.getpid()}.sqlite")
+DATABASE_URL = os.environ.get("WORKFLOW_TEST_DATABASE_URL", f"sqlite:///{_DEFAULT_SQLITE}")
+
+
+def _is_postgres() -> bool:
+    return DATABASE_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def app():
+    if not _is_postgres() and os.path.exists(_DEFAULT_SQLITE):
+        os.remove(_DEFAULT_SQLITE)
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+                              "WTF_CSRF_ENABLED": True, "LOGIN_LIMIT": "5 per minute",
+                              "API_TOKEN_HOURS": 24 * 365,  # tests travel weeks ahead
+                              "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
+                              "SERVER_NAME": None})
+    with application.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+    yield application
+    if not _is_postgres() and os.path.exists(_DEFAULT_SQLITE):
+        os.remove(_DEFAULT_SQLITE)
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts with empty tables, real time and a fresh rate limit."""
+    clock.reset()
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if _is_postgres():
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+    limiter.reset()
+    clock.reset()
+    ctx.pop()
+
+
+@pytest.fixture
+def postgres_only():
+    if not _is_postgres():
+        pytest.skip("needs PostgreSQL (set WORKFLOW_TEST_DATABASE_URL)")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world():
+    """Places, one user per role, households: see tests/factories.py."""
+    from tests.factories import build_world
+
+    return build_world()

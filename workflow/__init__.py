@@ -1,0 +1,57 @@
+"""Approval engine for rural poverty-exit and house-renovation procedures."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from workflow.config import CONFIGS
+from workflow.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the application; ``config`` is a config name or a dict of overrides."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"))
+    name = config if isinstance(config, str) else os.environ.get("WORKFLOW_ENV", "development")
+    app.config.from_object(CONFIGS[name])
+    if isinstance(config, dict):
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
+                                                     "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from workflow.engine.definitions import load_catalog
+    app.extensions["workflow.catalog"] = load_catalog(app.config["STATES_FOLDER"],
+                                                      app.config["FORMS_FOLDER"])
+
+    from workflow import cli, web
+    from workflow.api.views import api
+    from workflow.auth.views import auth
+    from workflow.cases.views import cases
+
+    app.register_blueprint(auth)
+    app.register_blueprint(cases)
+    app.register_blueprint(api)
+    csrf.exempt(api)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Foreign keys on, WAL for concurrent readers, and a wait instead of 'database is locked'."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()

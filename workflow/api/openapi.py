@@ -1,0 +1,67 @@
+"""The OpenAPI 3 document of /api/v1, built with apispec from the marshmallow schemas."""
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from workflow.cases.schemas import ActionRequestSchema, CaseCreateSchema, CaseSchema, EventSchema
+from workflow.registry.schemas import HouseholdCreateSchema
+
+ERRORS = {
+    "401": "未登录或令牌失效", "403": "角色无权办理", "404": "不存在或不在管辖范围内",
+    "409": "版本已变化，或当前状态不能办理此操作", "422": "表单错误 {errors: {字段: [信息]}} 或 {errors: {_guards: [原因]}}",
+}
+
+
+def _op(summary: str, ok: str, body: str | None = None, response: str | None = None,
+        errors: tuple[str, ...] = ("401",), params: tuple[str, ...] = ()) -> dict:
+    op: dict = {"summary": summary, "security": [{"bearer": []}],
+                "responses": {ok: {"description": "成功"}}}
+    if response:
+        op["responses"][ok]["content"] = {"application/json": {"schema": response}}
+    if body:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": body}}}
+    for code in errors:
+        op["responses"][code] = {"description": ERRORS[code]}
+    if params:
+        op["parameters"] = [{"name": p, "in": "query", "required": False,
+                             "schema": {"type": "string"}} for p in params]
+    return op
+
+
+def spec() -> dict:
+    """Build the document (cheap; built on request so it always matches the code)."""
+    doc = APISpec(title="农村扶贫审批引擎 API", version="1.0.0", openapi_version="3.0.3",
+                  plugins=[MarshmallowPlugin()])
+    doc.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in (("CaseCreate", CaseCreateSchema), ("ActionRequest", ActionRequestSchema),
+                         ("Case", CaseSchema), ("Event", EventSchema),
+                         ("HouseholdCreate", HouseholdCreateSchema)):
+        doc.components.schema(name, schema=schema)
+    token_body = {"type": "object", "required": ["username", "password"],
+                  "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
+    login = _op("获取令牌", "200", body=token_body, errors=())
+    login["security"] = []
+    login["responses"]["401"] = {"description": "用户名或密码错误"}
+    login["responses"]["429"] = {"description": "失败次数过多"}
+    doc.path("/api/v1/auth/token", operations={"post": login})
+    doc.path("/api/v1/procedures", operations={"get": _op("已加载的流程定义", "200")})
+    doc.path("/api/v1/forms/{key}", operations={"get": _op("表单字段", "200", errors=("401", "404"))})
+    doc.path("/api/v1/jurisdictions", operations={"get": _op("管辖范围内的行政区划", "200")})
+    doc.path("/api/v1/households", operations={
+        "get": _op("建档立卡户列表", "200", params=("village", "status", "q", "page", "per_page")),
+        "post": _op("登记农户", "201", body="HouseholdCreate", errors=("401", "403", "422"))})
+    doc.path("/api/v1/cases", operations={
+        "get": _op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from", "to",
+                                           "page", "per_page")),
+        "post": _op("发起案件", "201", body="CaseCreate", response="Case",
+                    errors=("401", "403", "404", "409", "422"))})
+    doc.path("/api/v1/cases/{id}", operations={
+        "get": _op("案件详情", "200", response="Case", errors=("401", "404"))})
+    doc.path("/api/v1/cases/{id}/actions/{name}", operations={
+        "post": _op("办理（签署）", "200", body="ActionRequest", response="Case",
+                    errors=("401", "403", "404", "409", "422"))})
+    doc.path("/api/v1/cases/{id}/trail", operations={
+        "get": _op("审计留痕", "200", errors=("401", "404"))})
+    return doc.to_dict()

@@ -1,0 +1,237 @@
+"""/api/v1 endpoints; thin: parse, call an operation or a scoped query, dump."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import ValidationError
+
+from workflow.audit.chain import trail
+from workflow.auth.models import ApiToken
+from workflow.auth.operations import check_credentials, user_for_token
+from workflow.cases import operations
+from workflow.cases.models import Case
+from workflow.cases.queries import case_query, paginate
+from workflow.cases.schemas import (ActionRequestSchema, CaseCreateSchema, case_detail,
+                                    case_summary, dump_events)
+from workflow.engine import store
+from workflow.engine.errors import Invalid, NotFound, WorkflowError
+from workflow.extensions import db, limiter
+from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
+from workflow.registry.models import HOUSEHOLD_STATUSES, Household
+from workflow.registry.operations import create_household
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class BadRequest(WorkflowError):
+    status = 400
+
+
+class TooLarge(WorkflowError):
+    status = 413
+
+
+def json_body() -> dict:
+    """The request's JSON object, or 400/413 with a Chinese message."""
+    if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
+        raise TooLarge("请求内容过大")
+    raw = request.get_data(cache=True)
+    if len(raw) > current_app.config["MAX_JSON_BYTES"]:
+        raise TooLarge("请求内容过大")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("请求体不是合法的 JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("请求体必须是 JSON 对象")
+    return body
+
+
+def load(schema, body: dict) -> dict:
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        errors = {k: [m.replace("Unknown field.", f"不认识的字段「{k}」") for m in v]
+                  if isinstance(v, list) else [str(v)]
+                  for k, v in exc.normalized_messages().items()}
+        raise Invalid("请求内容有误", errors) from exc
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        user = user_for_token(header[7:].strip()) if header.startswith("Bearer ") else None
+        if user is None:
+            return jsonify({"message": "未登录或令牌已失效，请重新获取令牌"}), 401
+        g.user = user
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _int_arg(name: str, default: int, low: int = 1, high: int = 10**9) -> int:
+    value = request.args.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise Invalid("查询参数有误", {name: [f"「{name}」应为 {low} 至 {high} 的整数"]})
+    return int(value)
+
+
+def _date_arg(name: str) -> dt.date | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("查询参数有误", {name: [f"「{name}」应为日期，如 2020-06-30"]}) from None
+
+
+def _page_json(page, items: list) -> dict:
+    return {"items": items, "page": page.page, "per_page": page.per_page,
+            "total": page.total, "pages": page.pages}
+
+
+@api.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], deduct_when=lambda r: r.status_code == 401)
+def issue_token():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Invalid("请求内容有误", {k: [f"「{k}」为必填项"] for k in ("username", "password")
+                                        if not isinstance(body.get(k), str)})
+    user = check_credentials(username, password)
+    if user is None:
+        return jsonify({"message": "用户名或密码错误"}), 401
+    token, row = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])
+    db.session.commit()
+    return jsonify({"token": token, "expires_at": row.expires_at.isoformat() + "Z"})
+
+
+@api.get("/procedures")
+@token_required
+def list_procedures():
+    return jsonify([d.describe() for d in store.catalog().procedures.values()])
+
+
+@api.get("/forms/<key>")
+@token_required
+def get_form(key: str):
+    form = store.catalog().forms.get(key)
+    if form is None:
+        raise NotFound(f"表单 {key} 不存在")
+    return jsonify(form.describe())
+
+
+@api.get("/jurisdictions")
+@token_required
+def list_jurisdictions():
+    return jsonify([{"code": p.code, "name": p.name, "level": p.level,
+                     "parent": p.parent.code if p.parent else None}
+                    for p in places_in_scope(g.user)])
+
+
+def _household_json(h: Household) -> dict:
+    return {"id": h.id, "head_name": h.head_name, "masked_id": h.masked_id,
+            "village": {"code": h.village.code, "name": h.village.name},
+            "status": h.status, "status_title": h.status_title, "size": h.size,
+            "members": [{"name": m.name, "relation": m.relation, "masked_id": m.masked_id}
+                        for m in h.members]}
+
+
+@api.get("/households")
+@token_required
+def list_households():
+    query = db.select(Household).where(scope_filter(Household.jurisdiction_path, g.user))
+    if village := request.args.get("village"):
+        place = place_by_code(village, g.user)
+        if place is None:
+            raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
+        query = query.where(Household.jurisdiction_path.startswith(place.path))
+    if status := request.args.get("status"):
+        if status not in HOUSEHOLD_STATUSES:
+            raise Invalid("查询参数有误", {"status": ["「status」必须是：" + "、".join(HOUSEHOLD_STATUSES)]})
+        query = query.where(Household.status == status)
+    if q := request.args.get("q", "").strip():
+        query = query.where(Household.head_name.contains(q, autoescape=True))
+    page = paginate(query.order_by(Household.id), _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    return jsonify(_page_json(page, [_household_json(h) for h in page.items]))
+
+
+@api.post("/households")
+@token_required
+def post_household():
+    household = create_household(json_body(), g.user)
+    return jsonify(_household_json(household)), 201
+
+
+@api.get("/households/<int:household_id>")
+@token_required
+def get_household(household_id: int):
+    return jsonify(_household_json(get_in_scope(Household, household_id, g.user)))
+
+
+@api.post("/cases")
+@token_required
+def post_case():
+    values = load(CaseCreateSchema(), json_body())
+    case = operations.create_case(values["procedure"], values["subject_id"], g.user,
+                                  role=values["role"])
+    return jsonify(case_detail(case, g.user)), 201
+
+
+@api.get("/cases")
+@token_required
+def list_cases():
+    place = None
+    if code := request.args.get("jurisdiction"):
+        place = place_by_code(code, g.user)
+        if place is None:
+            raise Invalid("查询参数有误", {"jurisdiction": ["「jurisdiction」不存在或不在您的管辖范围内"]})
+    query = case_query(g.user, procedure=request.args.get("procedure"),
+                       state=request.args.get("state"),
+                       jurisdiction_path=place.path if place else None,
+                       date_from=_date_arg("from"), date_to=_date_arg("to"))
+    page = paginate(query, _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    from workflow.cases.schemas import CaseSchema
+    return jsonify(_page_json(page, CaseSchema(many=True).dump(
+        [case_summary(c) for c in page.items])))
+
+
+@api.get("/cases/<int:case_id>")
+@token_required
+def get_case(case_id: int):
+    return jsonify(case_detail(get_in_scope(Case, case_id, g.user), g.user))
+
+
+@api.post("/cases/<int:case_id>/actions/<name>")
+@token_required
+def post_action(case_id: int, name: str):
+    body = json_body()
+    case = get_in_scope(Case, case_id, g.user)
+    values = load(ActionRequestSchema(), body)
+    operations.perform(case, name, g.user, version=values["version"],
+                       opinion=values["opinion"] or "", data=values["data"] or {},
+                       role=values["role"])
+    return jsonify(case_detail(case, g.user))
+
+
+@api.get("/cases/<int:case_id>/trail")
+@token_required
+def get_trail(case_id: int):
+    case = get_in_scope(Case, case_id, g.user)
+    return jsonify({"case_id": case.id, "head": case.trail_head,
+                    "events": dump_events(trail(case))})
+
+
+@api.get("/openapi.json")
+def openapi():
+    from workflow.api.openapi import spec
+
+    return jsonify(spec())

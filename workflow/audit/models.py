@@ -1,0 +1,49 @@
+"""One row per thing that happened to a case; each row carries the previous row's hash."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow.extensions import db
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (db.UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.ForeignKey("cases.id"), index=True)
+    seq: Mapped[int]
+    action: Mapped[str] = mapped_column(db.String(48))
+    action_title: Mapped[str] = mapped_column(db.String(64))
+    actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(db.String(64))
+    role: Mapped[str] = mapped_column(db.String(32))
+    jurisdiction_code: Mapped[str] = mapped_column(db.String(12))
+    jurisdiction_name: Mapped[str] = mapped_column(db.String(64))
+    level: Mapped[str] = mapped_column(db.String(16))
+    from_state: Mapped[str] = mapped_column(db.String(48))
+    to_state: Mapped[str] = mapped_column(db.String(48))
+    decision: Mapped[str] = mapped_column(db.String(16))
+    opinion: Mapped[str] = mapped_column(db.Text, default="")
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(db.String(64))
+    hash: Mapped[str] = mapped_column(db.String(64))
+
+    HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", "role",
+              "jurisdiction_code", "jurisdiction_name", "level", "from_state", "to_state",
+              "decision", "opinion", "data")
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the previous hash and this event's content, in a canonical form."""
+        body = {name: getattr(self, name) for name in self.HASHED}
+        body["at"] = self.at.isoformat(timespec="microseconds")
+        body["prev"] = self.prev_hash
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()

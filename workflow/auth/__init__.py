@@ -1,0 +1,1 @@
+"""Users, role assignments (role + jurisdiction), login, API tokens and permissions."""

@@ -1,0 +1,107 @@
+"""Users hold roles over jurisdictions; API tokens are stored only as hashes."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow import clock
+from workflow.extensions import db
+from workflow.jurisdictions.models import Jurisdiction
+
+ROLES = {
+    "village_clerk": "村两委",
+    "work_team": "驻村工作队/第一书记",
+    "helper": "帮扶责任人",
+    "township_reviewer": "乡镇审核",
+    "county_poverty_office": "县扶贫办",
+    "county_housing_bureau": "县住建局",
+    "county_sector": "县行业部门",
+    "county_leading_group": "县扶贫开发领导小组",
+    "city_poverty_office": "市扶贫办",
+    "auditor": "审计/纪检",
+    "admin": "系统管理员",
+}
+READ_ONLY_ROLES = {"auditor"}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(db.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(db.String(64))
+    password_hash: Mapped[str] = mapped_column(db.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def roles_over(self, place: Jurisdiction) -> list[RoleAssignment]:
+        """The assignments whose jurisdiction contains ``place``."""
+        return [a for a in self.assignments if a.jurisdiction.contains(place)]
+
+    @property
+    def scope_paths(self) -> list[str]:
+        """Materialized paths of every place this user may see."""
+        return [a.jurisdiction.path for a in self.assignments]
+
+    @property
+    def is_admin(self) -> bool:
+        return any(a.role == "admin" for a in self.assignments)
+
+
+class RoleAssignment(db.Model):
+    __tablename__ = "role_assignments"
+    __table_args__ = (db.UniqueConstraint("user_id", "role", "jurisdiction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(db.String(32))
+    jurisdiction_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"))
+
+    user: Mapped[User] = relationship(back_populates="assignments")
+    jurisdiction: Mapped[Jurisdiction] = relationship(lazy="joined")
+
+    @property
+    def role_title(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, hours: int) -> tuple[str, ApiToken]:
+        """Create a token for ``user``; the clear token is returned once and never stored."""
+        token = secrets.token_urlsafe(32)
+        row = cls(token_hash=cls.digest(token), user=user,
+                  expires_at=clock.utcnow() + dt.timedelta(hours=hours))
+        db.session.add(row)
+        return token, row

@@ -1,0 +1,1 @@
+"""Cases: one running procedure for one subject; ``operations`` is the only code that changes one."""

@@ -1,0 +1,46 @@
+"""What a guard or an effect sees: the case, its subject, the actor and the step's values."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from flask import current_app
+
+from workflow.auth.models import RoleAssignment, User
+from workflow.cases.models import Case
+from workflow.engine.definitions import Action, Definition
+from workflow.extensions import db
+from workflow.registry.models import Household
+
+SUBJECT_MODELS = {"household": Household}
+
+
+@dataclass
+class Context:
+    case: Case
+    definition: Definition
+    action: Action
+    actor: User
+    assignment: RoleAssignment
+    values: dict[str, Any]
+    opinion: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def subject(self) -> Any:
+        return load_subject(self.case.subject_type, self.case.subject_id)
+
+    @property
+    def settings(self):
+        return current_app.config
+
+    def step_values(self, action_name: str) -> dict[str, Any]:
+        """Values of ``action_name`` as submitted now or earlier in this case."""
+        if action_name == self.action.name:
+            return self.values
+        return self.case.data.get(action_name, {})
+
+
+def load_subject(subject_type: str, subject_id: int) -> Any:
+    return db.session.get(SUBJECT_MODELS[subject_type], subject_id)

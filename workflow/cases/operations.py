@@ -1,0 +1,209 @@
+"""The only code that changes a case: ``create_case`` and ``perform``.
+
+``perform`` checks, in this order: the action exists and is open in the current state,
+the version is current, the actor holds an allowed role over the case's place and is not
+barred by separation of duties, the form is valid, the guards pass; then it fires the
+transition on the definition's shared machine, runs the effects, appends the audit event
+and commits, all in one transaction. Any failure rolls everything back.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow import clock
+from workflow.audit.chain import append_event
+from workflow.auth.models import ROLES, RoleAssignment, User
+from workflow.cases.context import Context, load_subject
+from workflow.cases.models import Case
+from workflow.engine import registry, store
+from workflow.engine.definitions import Action, Definition
+from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.extensions import db
+from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
+from workflow.notices import operations as notices
+
+MAX_OPINION = 2000
+
+
+def create_case(procedure: str, subject_id: int, actor: User, *, role: str | None = None) -> Case:
+    """Open a case of ``procedure`` for a subject in the actor's scope (committed)."""
+    definition = store.current(procedure)
+    subject_type = definition.body["procedure"]["subject"]
+    subject = load_subject(subject_type, subject_id)
+    if subject is None or not any(a.jurisdiction.contains(subject.village)
+                                  for a in actor.assignments):
+        raise NotFound("该对象不存在或不在您的管辖范围内")
+    starters = [a for a in actor.roles_over(subject.village)
+                if a.role in definition.body["procedure"]["start_roles"]
+                and (role is None or a.role == role)]
+    if not starters:
+        raise Forbidden(f"您的角色不能发起“{definition.title}”")
+    open_case = db.session.execute(
+        db.select(Case.id).where(Case.procedure == procedure, Case.subject_id == subject_id,
+                                 Case.subject_type == subject_type,
+                                 Case.state.not_in(_final_states(definition)))
+    ).first()
+    if open_case:
+        raise Conflict(f"该对象已有进行中的“{definition.title}”案件（编号 {open_case.id}）")
+    try:
+        store.ensure_stored(definition)
+        now = clock.utcnow()
+        case = Case(procedure=procedure, definition_version=definition.version,
+                    subject_type=subject_type, subject_id=subject_id,
+                    village_id=subject.village_id, jurisdiction_path=subject.jurisdiction_path,
+                    title=f"{definition.title}：{subject.head_name}", state=definition.initial,
+                    year=clock.today().year, data={}, cosigns={}, signers={},
+                    created_by_id=actor.id, created_at=now, updated_at=now,
+                    state_entered_at=now)
+        db.session.add(case)
+        db.session.flush()
+        append_event(case, action="create", action_title="发起", actor=actor,
+                     assignment=starters[0], level=starters[0].jurisdiction.level,
+                     from_state="", to_state=definition.initial, decision="agree",
+                     opinion="", data={})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _final_states(definition: Definition) -> list[str]:
+    return [s for s in definition.states if definition.is_final(s)]
+
+
+def perform(case: Case, action_name: str, actor: User, *, version: int | None = None,
+            opinion: str = "", data: dict[str, Any] | None = None,
+            role: str | None = None) -> Case:
+    """Carry out one sign-off on ``case`` (see the module docstring); returns the case."""
+    try:
+        _perform(case, action_name, actor, version, (opinion or "").strip(), data, role)
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("案件已被他人处理，请刷新后重试") from exc
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("案件已被他人处理，请刷新后重试") from exc
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _perform(case, action_name, actor, version, opinion, data, role) -> None:
+    definition = store.by_version(case.definition_version)
+    action = definition.actions.get(action_name)
+    if action is None:
+        raise NotFound(f"流程“{definition.title}”没有“{action_name}”这一操作")
+    if not any(a.jurisdiction.contains(case.village) for a in actor.assignments):
+        raise NotFound("案件不存在或不在您的管辖范围内")
+    if case.state not in action.source:
+        raise Conflict(f"案件当前处于“{definition.state_title(case.state)}”，"
+                       f"不能执行“{action.title}”")
+    if version is not None and version != case.version:
+        raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
+    assignment = choose_assignment(case, action, actor, role)
+    check_separation(case, action, actor)
+    values, errors = action.form.validate(data) if action.form else ({}, {})
+    if len(opinion) > MAX_OPINION:
+        errors["opinion"] = [f"「意见」不能超过 {MAX_OPINION} 个字"]
+    if action.opinion_required and not opinion:
+        errors["opinion"] = ["「意见」为必填项：退回或不同意时须写明理由"]
+    if errors:
+        raise Invalid("表单有误，请按提示修改", errors)
+    ctx = Context(case=case, definition=definition, action=action, actor=actor,
+                  assignment=assignment, values=values, opinion=opinion)
+    reasons = [r for g in action.guards for r in registry.GUARDS[g](ctx)]
+    if reasons:
+        raise Invalid("不符合办理条件", {"_guards": reasons})
+
+    from_state = case.state
+    to_state = _collect_signature(case, action, assignment)
+    if to_state != from_state:
+        machine_model = SimpleNamespace(state=from_state)
+        definition.machine.events[action.name].trigger(machine_model)
+        to_state = machine_model.state
+    for name in action.effects:
+        registry.EFFECTS[name](ctx)
+    case_data = dict(case.data)
+    if values:
+        case_data[action.name] = values
+    case.data = case_data
+    signers = {k: list(v) for k, v in case.signers.items()}
+    if actor.id not in signers.setdefault(action.level, []):
+        signers[action.level].append(actor.id)
+    case.signers = signers
+    now = clock.utcnow()
+    case.updated_at = now
+    if to_state != from_state:
+        notices.leave_state(case, definition, from_state, action)
+        case.state = to_state
+        case.state_entered_at = now
+        notices.enter_state(case, definition, to_state, ctx.settings)
+    append_event(case, action=action.name, action_title=action.title, actor=actor,
+                 assignment=assignment, level=action.level, from_state=from_state,
+                 to_state=to_state, decision=action.decision, opinion=opinion, data=values)
+
+
+def choose_assignment(case: Case, action: Action, actor: User,
+                      role: str | None = None) -> RoleAssignment:
+    """The actor's assignment this sign-off is made under, or Forbidden."""
+    wanted = action.eligible_roles
+    if action.cosign:
+        signed = case.cosigns.get(action.name, {})
+        if actor.id in signed.values():
+            raise Forbidden("会签须由不同人员分别签署，您已签署过本环节")
+        wanted = [r for r in wanted if r not in signed]
+    candidates = [a for a in actor.roles_over(case.village) if a.role in wanted
+                  and (role is None or a.role == role)]
+    if not candidates:
+        titles = "、".join(ROLES.get(r, r) for r in wanted)
+        raise Forbidden(f"“{action.title}”须由{titles}办理，您没有相应权限")
+    return candidates[0]
+
+
+def check_separation(case: Case, action: Action, actor: User) -> None:
+    """Whoever signed at one level may not sign at the next one up."""
+    index = LEVELS.index(action.level)
+    # LEVELS runs city → village; the level below is the next one in the tuple.
+    if index + 1 < len(LEVELS):
+        below = LEVELS[index + 1]
+        if actor.id in case.signers.get(below, []):
+            raise Forbidden(f"职责分离：您已在{LEVEL_TITLES[below]}级签署本案件，"
+                            f"不能再在{LEVEL_TITLES[action.level]}级签署")
+
+
+def _collect_signature(case: Case, action: Action, assignment: RoleAssignment) -> str:
+    """Record a co-signature; the state moves only when every co-signing role has signed."""
+    if not action.cosign:
+        return action.to or case.state
+    signed = dict(case.cosigns.get(action.name, {}))
+    signed[assignment.role] = assignment.user_id
+    if all(r in signed for r in action.cosign):
+        case.cosigns = {}
+        return action.to
+    case.cosigns = {**case.cosigns, action.name: signed}
+    return case.state
+
+
+def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
+    """The actions of the case's state, each marked whether ``actor`` may perform it now."""
+    definition = store.by_version(case.definition_version)
+    out = []
+    for action in definition.actions_in(case.state):
+        try:
+            choose_assignment(case, action, actor)
+            check_separation(case, action, actor)
+            allowed, reason = True, ""
+        except (Forbidden, NotFound) as exc:
+            allowed, reason = False, exc.message
+        out.append({"name": action.name, "title": action.title, "kind": action.kind,
+                    "form": action.form.key if action.form else None, "allowed": allowed,
+                    "reason": reason, "cosign": action.cosign,
+                    "signed": list(case.cosigns.get(action.name, {}))})
+    return out

@@ -1,0 +1,71 @@
+"""Read-side queries over cases: lists with filters and the to-do list, always scoped."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_
+
+from workflow.auth.models import User
+from workflow.cases.models import Case
+from workflow.engine import store
+from workflow.extensions import db
+from workflow.jurisdictions.scope import scope_filter
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(query, page: int, per_page: int) -> Page:
+    page = max(1, page)
+    total = db.session.execute(
+        db.select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)
+                               ).unique().scalars().all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def case_query(user: User, *, procedure: str | None = None, state: str | None = None,
+               jurisdiction_path: str | None = None, date_from: dt.date | None = None,
+               date_to: dt.date | None = None):
+    """Cases in the user's scope, filtered, newest activity first."""
+    query = db.select(Case).where(scope_filter(Case.jurisdiction_path, user))
+    if procedure:
+        query = query.where(Case.procedure == procedure)
+    if state:
+        query = query.where(Case.state == state)
+    if jurisdiction_path:
+        query = query.where(Case.jurisdiction_path.startswith(jurisdiction_path,
+                                                              autoescape=True))
+    if date_from:
+        query = query.where(Case.updated_at >= dt.datetime.combine(date_from, dt.time()))
+    if date_to:
+        query = query.where(Case.updated_at < dt.datetime.combine(
+            date_to + dt.timedelta(days=1), dt.time()))
+    return query.order_by(Case.updated_at.desc(), Case.id.desc())
+
+
+def todo_query(user: User):
+    """Cases waiting on an action one of the user's roles may take, in that role's places."""
+    clauses = []
+    for assignment in user.assignments:
+        for definition in store.catalog().procedures.values():
+            states = {s for a in definition.actions.values()
+                      if assignment.role in a.eligible_roles for s in a.source}
+            if states:
+                clauses.append(and_(
+                    Case.procedure == definition.key, Case.state.in_(sorted(states)),
+                    Case.jurisdiction_path.startswith(assignment.jurisdiction.path,
+                                                      autoescape=True)))
+    where = or_(*clauses) if clauses else false()
+    return db.select(Case).where(where).order_by(Case.state_entered_at, Case.id)

@@ -1,0 +1,122 @@
+"""API shapes of cases, events and requests (also the source of the OpenAPI document)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from workflow.audit.models import AuditEvent
+from workflow.auth.models import ROLES, User
+from workflow.cases.context import load_subject
+from workflow.cases.models import Case
+from workflow.cases.operations import open_actions
+from workflow.engine import store
+
+
+def _msgs(label: str) -> dict[str, str]:
+    return {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
+            "invalid": f"「{label}」格式不正确"}
+
+
+class CaseCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    procedure = fields.String(required=True, error_messages=_msgs("流程"))
+    subject_id = fields.Integer(required=True, strict=False, error_messages=_msgs("对象编号"))
+    role = fields.String(load_default=None)
+    data = fields.Dict(load_default=dict)
+
+
+class ActionRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    version = fields.Integer(required=True, strict=True, error_messages={
+        **_msgs("版本号"), "invalid": "「版本号」必须是整数"})
+    opinion = fields.String(load_default="", allow_none=True,
+                            error_messages={"invalid": "「意见」必须是文字"})
+    data = fields.Dict(load_default=dict, allow_none=True,
+                       error_messages={"invalid": "「表单数据」必须是对象"})
+    role = fields.String(load_default=None, validate=validate.OneOf(
+        list(ROLES), error="「角色」不存在"))
+
+
+class ActionSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    form = fields.String(allow_none=True)
+    allowed = fields.Boolean()
+    reason = fields.String()
+    cosign = fields.List(fields.String())
+    signed = fields.List(fields.String())
+
+
+class SubjectSchema(Schema):
+    type = fields.String()
+    id = fields.Integer()
+    name = fields.String()
+    masked_id = fields.String()
+
+
+class CaseSchema(Schema):
+    id = fields.Integer()
+    procedure = fields.String()
+    procedure_title = fields.String()
+    definition_version = fields.String()
+    version = fields.Integer()
+    state = fields.String()
+    state_title = fields.String()
+    title = fields.String()
+    year = fields.Integer()
+    village = fields.Dict()
+    subject = fields.Nested(SubjectSchema)
+    data = fields.Dict()
+    cosigns = fields.Dict()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    actions = fields.List(fields.Nested(ActionSchema))
+
+
+class EventSchema(Schema):
+    seq = fields.Integer()
+    action = fields.String()
+    action_title = fields.String()
+    actor = fields.String(attribute="actor_name")
+    role = fields.String()
+    role_title = fields.Function(lambda e: ROLES.get(e.role, e.role))
+    jurisdiction = fields.Function(lambda e: {"code": e.jurisdiction_code,
+                                              "name": e.jurisdiction_name})
+    level = fields.String()
+    from_state = fields.String()
+    to_state = fields.String()
+    decision = fields.String()
+    opinion = fields.String()
+    data = fields.Dict()
+    at = fields.DateTime()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+def case_summary(case: Case) -> dict:
+    """The case without per-user actions (lists)."""
+    definition = store.by_version(case.definition_version)
+    subject = load_subject(case.subject_type, case.subject_id)
+    return {
+        "id": case.id, "procedure": case.procedure, "procedure_title": definition.title,
+        "definition_version": case.definition_version, "version": case.version,
+        "state": case.state, "state_title": definition.state_title(case.state),
+        "title": case.title, "year": case.year,
+        "village": {"code": case.village.code, "name": case.village.name},
+        "subject": {"type": case.subject_type, "id": case.subject_id,
+                    "name": subject.head_name, "masked_id": subject.masked_id},
+        "data": case.data, "cosigns": case.cosigns,
+        "created_at": case.created_at, "updated_at": case.updated_at,
+    }
+
+
+def case_detail(case: Case, user: User) -> dict:
+    return CaseSchema().dump({**case_summary(case), "actions": open_actions(case, user)})
+
+
+def dump_events(events: list[AuditEvent]) -> list[dict]:
+    return EventSchema(many=True).dump(events)

@@ -1,0 +1,1 @@
+"""Procedures and forms as data: schema, loader and checker, machines, guard/effect registries."""

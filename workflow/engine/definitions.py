@@ -1,0 +1,247 @@
+"""Load, check and version procedure definitions, and build one shared machine per version.
+
+A definition's version is the hash of its content together with the forms it uses, and
+the whole snapshot is stored with the first case that uses it, so a running case keeps
+its path however the YAML files change later.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import ValidationError
+from transitions import Machine
+
+from workflow.engine import registry
+from workflow.engine.errors import DefinitionError
+from workflow.engine.forms import FormDef, build_form
+from workflow.engine.schema import FormSchema, ProcedureSchema
+
+ASSIGNABLE_ROLES = {
+    "village_clerk", "work_team", "helper", "township_reviewer", "county_poverty_office",
+    "county_housing_bureau", "county_sector", "county_leading_group", "city_poverty_office",
+}
+
+
+@dataclass
+class Action:
+    name: str
+    title: str
+    source: list[str]
+    to: str | None
+    kind: str
+    level: str
+    roles: list[str]
+    cosign: list[str]
+    form: FormDef | None
+    guards: list[str]
+    effects: list[str]
+    opinion_required: bool
+    sheet_row: str | None
+
+    @property
+    def eligible_roles(self) -> list[str]:
+        return self.cosign or self.roles
+
+    @property
+    def decision(self) -> str:
+        return "disagree" if self.kind == "reject" else "agree"
+
+
+@dataclass
+class Definition:
+    key: str
+    title: str
+    version: str
+    body: dict[str, Any]
+    states: dict[str, dict[str, Any]]
+    actions: dict[str, Action]
+    initial: str
+    forms: dict[str, FormDef] = field(default_factory=dict)
+
+    def state_title(self, state: str) -> str:
+        return self.states.get(state, {}).get("title", state)
+
+    def is_final(self, state: str) -> bool:
+        return bool(self.states.get(state, {}).get("final"))
+
+    def actions_in(self, state: str) -> list[Action]:
+        return [a for a in self.actions.values() if state in a.source]
+
+    @cached_property
+    def machine(self) -> Machine:
+        """One machine shared by every case on this version; cases are passed in per call."""
+        machine = Machine(model=None, states=list(self.states), initial=self.initial,
+                          auto_transitions=False, ignore_invalid_triggers=False)
+        for action in self.actions.values():
+            machine.add_transition(action.name, action.source, action.to or "=")
+        return machine
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "title": self.title, "version": self.version,
+            "initial": self.initial,
+            "states": [{"name": n, "title": s["title"], "final": s.get("final", False),
+                        "notice": s.get("notice")} for n, s in self.states.items()],
+            "actions": [{"name": a.name, "title": a.title, "from": a.source, "to": a.to,
+                         "kind": a.kind, "level": a.level, "roles": a.roles,
+                         "cosign": a.cosign, "form": a.form.key if a.form else None}
+                        for a in self.actions.values()],
+        }
+
+
+def _content_hash(body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build(body: dict[str, Any], version: str | None = None) -> Definition:
+    """A Definition from a checked snapshot ``{"procedure": ..., "forms": {...}}``."""
+    proc = body["procedure"]
+    forms = {k: build_form(k, f) for k, f in body["forms"].items()}
+    actions = {}
+    for a in proc["actions"]:
+        opinion_required = a["opinion_required"]
+        if opinion_required is None:
+            opinion_required = a["kind"] == "reject"
+        actions[a["name"]] = Action(
+            name=a["name"], title=a["title"], source=a["source"], to=a["to"], kind=a["kind"],
+            level=a["level"], roles=a["roles"], cosign=a["cosign"],
+            form=forms.get(a["form"]) if a["form"] else None, guards=a["guards"],
+            effects=a["effects"], opinion_required=opinion_required, sheet_row=a["sheet_row"])
+    return Definition(key=proc["key"], title=proc["title"], version=version or _content_hash(body),
+                      body=body, states=proc["states"], actions=actions,
+                      initial=proc["initial"], forms=forms)
+
+
+def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
+    """Reasons this procedure must not run (empty when it is sound)."""
+    problems: list[str] = []
+    states = proc["states"]
+    if proc["initial"] not in states:
+        problems.append(f"初始状态 {proc['initial']} 不存在 (initial state is not defined)")
+    for role in proc["start_roles"]:
+        if role not in ASSIGNABLE_ROLES:
+            problems.append(f"start_roles: 未知角色 {role} (unknown role)")
+    seen: set[str] = set()
+    exits: dict[str, int] = {s: 0 for s in states}
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for a in proc["actions"]:
+        where = f"动作 {a['name']}"
+        if a["name"] in seen:
+            problems.append(f"{where}: 动作名重复 (duplicate action name)")
+        seen.add(a["name"])
+        for role in a["roles"] + a["cosign"]:
+            if role not in ASSIGNABLE_ROLES:
+                problems.append(f"{where}: 未知角色 {role} (unknown role)")
+        for g in a["guards"]:
+            if g not in registry.GUARDS:
+                problems.append(f"{where}: 未知条件 {g} (unknown guard)")
+        for e in a["effects"]:
+            if e not in registry.EFFECTS:
+                problems.append(f"{where}: 未知处理 {e} (unknown effect)")
+        if a["form"] and a["form"] not in form_keys:
+            problems.append(f"{where}: 未知表单 {a['form']} (unknown form)")
+        for s in a["source"]:
+            if s not in states:
+                problems.append(f"{where}: 起始状态 {s} 不存在 (unknown source state)")
+        if a["to"] and a["to"] not in states:
+            if a["kind"] == "reject":
+                problems.append(f"{where}: 退回路径指向不存在的状态 {a['to']} "
+                                "(return path names no state)")
+            else:
+                problems.append(f"{where}: 目标状态 {a['to']} 不存在 (unknown target state)")
+        if a["kind"] != "record" and a["to"] in states:
+            for s in a["source"]:
+                if s in states and s != a["to"]:
+                    exits[s] += 1
+                    edges[s].add(a["to"])
+    for name, state in states.items():
+        if state["final"] and exits[name]:
+            problems.append(f"状态 {name}: 终止状态不应有出路 (final state has actions)")
+        if not state["final"] and not exits[name]:
+            problems.append(f"状态 {name}: 非终止状态没有出路 (non-final state has no way out)")
+    if proc["initial"] in states:
+        reached, queue = {proc["initial"]}, deque([proc["initial"]])
+        while queue:
+            for nxt in edges[queue.popleft()]:
+                if nxt not in reached:
+                    reached.add(nxt)
+                    queue.append(nxt)
+        for name in states:
+            if name not in reached:
+                problems.append(f"状态 {name}: 从初始状态无法到达 (unreachable state)")
+    if not any(s["final"] for s in states.values()):
+        problems.append("没有终止状态 (no final state)")
+    return problems
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DefinitionError([f"{path.name}: YAML 无法解析: {exc}"]) from exc
+
+
+def _schema_errors(path: Path, exc: ValidationError) -> list[str]:
+    return [f"{path.name}: 格式错误 {json.dumps(exc.normalized_messages(), ensure_ascii=False)}"]
+
+
+@dataclass
+class Catalog:
+    """Every current definition and form, checked."""
+
+    procedures: dict[str, Definition]
+    forms: dict[str, FormDef]
+
+
+def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
+    """Read and check every file; raise DefinitionError listing every problem found."""
+    registry.load_builtin()
+    problems: list[str] = []
+    form_bodies: dict[str, dict] = {}
+    for path in sorted(Path(forms_dir).glob("*.yaml")):
+        try:
+            body = FormSchema().load(_read_yaml(path) or {})
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        except ValidationError as exc:
+            problems += _schema_errors(path, exc)
+            continue
+        names = [f["name"] for f in body["fields"]]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            problems.append(f"{path.name}: 字段名重复 {sorted(dupes)} (duplicate field)")
+        if body["key"] in form_bodies:
+            problems.append(f"{path.name}: 表单 {body['key']} 重复定义 (duplicate form key)")
+        form_bodies[body["key"]] = {"title": body["title"], "fields": body["fields"]}
+    procedures: dict[str, Definition] = {}
+    for path in sorted(Path(states_dir).glob("*.yaml")):
+        try:
+            proc = ProcedureSchema().load(_read_yaml(path) or {})
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        except ValidationError as exc:
+            problems += _schema_errors(path, exc)
+            continue
+        graph = check_graph(proc, set(form_bodies))
+        if proc["key"] in procedures:
+            graph.append(f"流程 {proc['key']} 重复定义 (duplicate procedure key)")
+        if graph:
+            problems += [f"{path.name}: {p}" for p in graph]
+            continue
+        used = sorted({a["form"] for a in proc["actions"] if a["form"]})
+        procedures[proc["key"]] = build(
+            {"procedure": proc, "forms": {k: form_bodies[k] for k in used}})
+    if problems:
+        raise DefinitionError(problems)
+    forms = {k: build_form(k, b) for k, b in form_bodies.items()}
+    return Catalog(procedures=procedures, forms=forms)

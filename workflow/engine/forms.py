@@ -1,0 +1,132 @@
+"""Form definitions (forms/*.yaml) turned into marshmallow validation with Chinese messages."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+FIELD_TYPES = ("string", "text", "integer", "decimal", "boolean", "choice", "date")
+TYPE_MESSAGES = {
+    "integer": "必须是整数",
+    "decimal": "必须是数字",
+    "boolean": "必须是“是”或“否”",
+    "date": "必须是日期（年-月-日）",
+    "string": "必须是文字",
+    "text": "必须是文字",
+    "choice": "必须从给定选项中选择",
+}
+
+
+@dataclass
+class FieldDef:
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    help: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        """The public description served by ``GET /api/v1/forms/<key>``."""
+        out: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type,
+                               "required": self.required}
+        if self.min is not None or self.max is not None:
+            out["bounds"] = {"min": self.min, "max": self.max}
+        if self.max_length:
+            out["max_length"] = self.max_length
+        if self.choices:
+            out["choices"] = [{"value": k, "label": v} for k, v in self.choices.items()]
+        if self.help:
+            out["help"] = self.help
+        return out
+
+    def marshmallow_field(self) -> fields.Field:
+        label = f"「{self.label}」"
+        messages = {
+            "required": f"{label}为必填项",
+            "null": f"{label}不能为空",
+            "invalid": f"{label}{TYPE_MESSAGES[self.type]}",
+        }
+        validators: list = []
+        if self.min is not None or self.max is not None:
+            validators.append(validate.Range(
+                min=self.min, max=self.max,
+                error=f"{label}应在 {_fmt(self.min)} 至 {_fmt(self.max)} 之间"))
+        kwargs = {"required": self.required, "error_messages": messages, "validate": validators}
+        if self.type == "integer":
+            return fields.Integer(strict=False, **kwargs)
+        if self.type == "decimal":
+            messages["special"] = messages["invalid"]
+            return fields.Decimal(places=2, allow_nan=False, **kwargs)
+        if self.type == "boolean":
+            return fields.Boolean(**kwargs)
+        if self.type == "date":
+            return fields.Date(**kwargs)
+        length = self.max_length or (2000 if self.type == "text" else 200)
+        validators.append(validate.Length(max=length, error=f"{label}不能超过 {length} 个字"))
+        if self.type == "choice":
+            validators.append(validate.OneOf(
+                list(self.choices), error=f"{label}必须从给定选项中选择"))
+        if self.required:
+            validators.append(validate.Length(min=1, error=f"{label}为必填项"))
+        return fields.String(**kwargs)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "不限"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass
+class FormDef:
+    key: str
+    title: str
+    fields: list[FieldDef]
+
+    def __post_init__(self) -> None:
+        self._schema = Schema.from_dict(
+            {f.name: f.marshmallow_field() for f in self.fields}, name=f"Form_{self.key}"
+        )(unknown=EXCLUDE)
+
+    def describe(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title,
+                "fields": [f.describe() for f in self.fields]}
+
+    def validate(self, payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """Return ``(values, errors)``; values are JSON-safe (decimals and dates as strings)."""
+        if payload is None:
+            payload = {}
+        if not isinstance(payload, dict):
+            return {}, {"data": ["表单数据格式不正确"]}
+        cleaned = {k: (None if v == "" else v) for k, v in payload.items()}
+        for f in self.fields:
+            # An empty optional field is simply absent.
+            if cleaned.get(f.name, 0) is None and not f.required:
+                cleaned.pop(f.name)
+        try:
+            loaded = self._schema.load(cleaned)
+        except ValidationError as exc:
+            return {}, {k: list(v) if isinstance(v, list) else [str(v)]
+                        for k, v in exc.normalized_messages().items()}
+        return {k: _json_safe(v) for k, v in loaded.items()}, {}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def build_form(key: str, body: dict) -> FormDef:
+    """A FormDef from a validated YAML body."""
+    return FormDef(key=key, title=body["title"],
+                   fields=[FieldDef(**f) for f in body["fields"]])

@@ -1,0 +1,57 @@
+"""Places with their official codes, stored with a materialized path for subtree queries."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+
+LEVELS = ("city", "county", "township", "village")
+LEVEL_TITLES = {"city": "市", "county": "县", "township": "乡镇", "village": "村"}
+
+
+class Jurisdiction(db.Model):
+    """One place. ``path`` is the codes from the city down, e.g. ``/210300/210323/``."""
+
+    __tablename__ = "jurisdictions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(12), unique=True)
+    name: Mapped[str] = mapped_column(db.String(64))
+    level: Mapped[str] = mapped_column(db.String(16))
+    parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("jurisdictions.id"))
+    path: Mapped[str] = mapped_column(db.String(128), index=True)
+
+    parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id])
+
+    def contains(self, other: Jurisdiction) -> bool:
+        """True when ``other`` is this place or lies under it."""
+        return other.path.startswith(self.path)
+
+    def ancestor(self, level: str) -> Jurisdiction | None:
+        """The place at ``level`` above (or equal to) this one."""
+        node: Jurisdiction | None = self
+        while node is not None and node.level != level:
+            node = node.parent
+        return node
+
+    @property
+    def full_name(self) -> str:
+        names = []
+        node: Jurisdiction | None = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+    def __repr__(self) -> str:
+        return f"<Jurisdiction {self.code} {self.name}>"
+
+
+def add_place(code: str, name: str, level: str, parent: Jurisdiction | None = None) -> Jurisdiction:
+    """Create a place under ``parent`` (not committed)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level}")
+    path = (parent.path if parent else "/") + code + "/"
+    place = Jurisdiction(code=code, name=name, level=level, parent=parent, path=path)
+    db.session.add(place)
+    return place

@@ -1,0 +1,48 @@
+"""Every query for cases, subjects and trails goes through these filters."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, or_
+
+from workflow.auth.models import User
+from workflow.engine.errors import NotFound
+from workflow.extensions import db
+from workflow.jurisdictions.models import Jurisdiction
+
+
+def scope_filter(path_column: Any, user: User):
+    """A WHERE clause limiting ``path_column`` to the user's jurisdictions."""
+    paths = user.scope_paths
+    if not paths:
+        return false()
+    return or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+
+
+def get_in_scope(model: Any, object_id: Any, user: User) -> Any:
+    """The row, or NotFound when it does not exist or lies outside the user's scope."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise NotFound("记录不存在或不在您的管辖范围内") from None
+    row = db.session.execute(
+        db.select(model).where(model.id == object_id,
+                               scope_filter(model.jurisdiction_path, user))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("记录不存在或不在您的管辖范围内")
+    return row
+
+
+def places_in_scope(user: User) -> list[Jurisdiction]:
+    return db.session.execute(
+        db.select(Jurisdiction).where(scope_filter(Jurisdiction.path, user))
+        .order_by(Jurisdiction.path)).scalars().all()
+
+
+def place_by_code(code: str, user: User) -> Jurisdiction | None:
+    """A place in the user's scope by its code, else None."""
+    return db.session.execute(
+        db.select(Jurisdiction).where(Jurisdiction.code == code,
+                                      scope_filter(Jurisdiction.path, user))
+    ).scalar_one_or_none()

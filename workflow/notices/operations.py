@@ -1,0 +1,99 @@
+"""Opening and closing notice periods, and the built-in guards and effects for objections."""
+from __future__ import annotations
+
+import datetime as dt
+
+from workflow import clock
+from workflow.cases.models import Case
+from workflow.engine.definitions import Action, Definition
+from workflow.engine.registry import effect, guard
+from workflow.extensions import db
+from workflow.notices.models import Notice, Objection
+
+
+def notice_days(spec: dict, settings) -> int:
+    """The notice length: the place's setting, never below the definition's minimum."""
+    configured = settings.get("NOTICE_DAYS", {}).get(spec["setting"], spec["min_days"])
+    return max(int(configured), spec["min_days"])
+
+
+def enter_state(case: Case, definition: Definition, state: str, settings) -> None:
+    """Open a notice when the case enters a notice state."""
+    spec = definition.states[state].get("notice")
+    if not spec:
+        return
+    days = notice_days(spec, settings)
+    start = clock.today()
+    db.session.add(Notice(case_id=case.id, state=state, title=spec["title"], starts_on=start,
+                          ends_on=start + dt.timedelta(days=days - 1), min_days=days))
+
+
+def leave_state(case: Case, definition: Definition, state: str, action: Action) -> None:
+    """Close the open notice of ``state`` with the action that ended it."""
+    if not definition.states[state].get("notice"):
+        return
+    notice = current_notice(case)
+    if notice is not None:
+        notice.closed_at = clock.utcnow()
+        notice.outcome = action.name
+
+
+def current_notice(case: Case) -> Notice | None:
+    return db.session.execute(
+        db.select(Notice).where(Notice.case_id == case.id, Notice.state == case.state,
+                                Notice.closed_at.is_(None)).order_by(Notice.id.desc())
+    ).scalars().first()
+
+
+def notices_of(case: Case) -> list[Notice]:
+    return db.session.execute(
+        db.select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)
+    ).scalars().all()
+
+
+@guard("notice_period_over")
+def notice_period_over(ctx) -> list[str]:
+    notice = current_notice(ctx.case)
+    if notice is None:
+        return ["本环节没有进行中的公示"]
+    if not notice.is_over:
+        return [f"公示期未满：{notice.title}自 {notice.starts_on} 起共 {notice.min_days} 天，"
+                f"{notice.ends_on + dt.timedelta(days=1)} 起方可结束公示"]
+    return []
+
+
+@guard("no_open_objections")
+def no_open_objections(ctx) -> list[str]:
+    notice = current_notice(ctx.case)
+    pending = len(notice.open_objections) if notice else 0
+    return [f"公示期间有 {pending} 条异议尚未处理，须先核实处理"] if pending else []
+
+
+@guard("open_objection_exists")
+def open_objection_exists(ctx) -> list[str]:
+    notice = current_notice(ctx.case)
+    return [] if notice and notice.open_objections else ["没有待处理的异议"]
+
+
+@effect("record_objection")
+def record_objection(ctx) -> None:
+    notice = current_notice(ctx.case)
+    db.session.add(Objection(notice_id=notice.id, content=ctx.values["content"],
+                             raised_by=ctx.values.get("raised_by") or "匿名",
+                             recorded_at=clock.utcnow()))
+
+
+def _resolve_oldest(ctx, outcome: str) -> None:
+    objection = current_notice(ctx.case).open_objections[0]
+    objection.outcome = outcome
+    objection.resolution = ctx.opinion
+
+
+@effect("uphold_objection")
+def uphold_objection(ctx) -> None:
+    _resolve_oldest(ctx, "upheld")
+
+
+@effect("dismiss_objection")
+def dismiss_objection(ctx) -> None:
+    _resolve_oldest(ctx, "dismissed")

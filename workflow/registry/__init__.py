@@ -1,0 +1,1 @@
+"""Subjects of procedures: households with members and income records."""

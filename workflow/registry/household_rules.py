@@ -1,0 +1,118 @@
+"""Guards and effects over the household register (厅字〔2016〕16号 exit criteria)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from workflow import clock
+from workflow.engine.registry import effect, guard
+from workflow.extensions import db
+from workflow.registry.models import INCOME_KINDS, IncomeRecord
+
+SURVEY = "submit_survey"
+CHECKLIST = {
+    "food_clothing_secure": "不愁吃、不愁穿",
+    "compulsory_education": "义务教育有保障（无辍学）",
+    "medical_insured": "基本医疗有保障（全员参保）",
+    "housing_safe": "住房安全有保障（非 C/D 级危房）",
+}
+
+
+def _survey(ctx) -> dict:
+    return ctx.step_values(SURVEY)
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@guard("income_above_line")
+def income_above_line(ctx) -> list[str]:
+    """Per-capita net income must be above the year's poverty line (a setting per year)."""
+    survey = _survey(ctx)
+    if not survey:
+        return ["尚未完成入户核算，无法判断收入"]
+    year = int(survey["year"])
+    line = ctx.settings["POVERTY_LINES"].get(year)
+    if line is None:
+        return [f"未设置 {year} 年的贫困线，请管理员在设置中补充"]
+    record = ctx.subject.income_for(year)
+    if ctx.action.name == SURVEY or record is None:
+        total = sum(Decimal(survey.get(k) or 0) for k in INCOME_KINDS)
+        size = int(survey["household_size"])
+    else:
+        total, size = record.total, record.household_size
+    per_capita = (total / max(size, 1)).quantize(Decimal("0.01"))
+    if per_capita <= Decimal(line):
+        return [f"人均纯收入 {_yuan(per_capita)} 元，未超过 {year} 年贫困线 "
+                f"{_yuan(Decimal(line))} 元，不符合退出标准"]
+    return []
+
+
+@guard("two_assurances_three_guarantees")
+def two_assurances_three_guarantees(ctx) -> list[str]:
+    """两不愁三保障: each unmet item is named."""
+    survey = _survey(ctx)
+    return [f"“{title}”未达到，不符合退出标准" for key, title in CHECKLIST.items()
+            if not survey.get(key)]
+
+
+@guard("safe_drinking_water")
+def safe_drinking_water(ctx) -> list[str]:
+    return [] if _survey(ctx).get("safe_water") else ["“饮水安全有保障”未达到，不符合退出标准"]
+
+
+@guard("household_size_matches_register")
+def household_size_matches_register(ctx) -> list[str]:
+    size = int(ctx.values.get("household_size", 0))
+    registered = len(ctx.subject.members)
+    if registered and size != registered:
+        return [f"家庭人口 {size} 人与建档立卡登记的 {registered} 人不一致，请核实（账实相符）"]
+    return []
+
+
+@guard("appraisal_majority")
+def appraisal_majority(ctx) -> list[str]:
+    """Democratic appraisal: the votes fit the attendance and a majority agrees."""
+    v = ctx.values
+    attendees, yes, no = int(v["attendees"]), int(v["votes_for"]), int(v["votes_against"])
+    if yes + no > attendees:
+        return [f"赞成票 {yes} 与反对票 {no} 之和超过参会人数 {attendees}"]
+    if yes * 2 <= attendees:
+        return [f"赞成票 {yes} 票未超过参会人数 {attendees} 人的半数，评议未通过"]
+    return []
+
+
+@guard("household_agrees")
+def household_agrees(ctx) -> list[str]:
+    return [] if ctx.values.get("agreed") else ["户主未确认同意退出，退出程序不能继续"]
+
+
+@guard("household_registered_poor")
+def household_registered_poor(ctx) -> list[str]:
+    status = ctx.subject.status
+    if status != "registered_poor":
+        return [f"该户在建档立卡系统中的状态为“{ctx.subject.status_title}”，不是贫困户"]
+    return []
+
+
+@effect("record_income")
+def record_income(ctx) -> None:
+    """Write the surveyed income into the register for that year (账实相符)."""
+    survey = ctx.values
+    year = int(survey["year"])
+    record = db.session.execute(
+        db.select(IncomeRecord).where(IncomeRecord.household_id == ctx.subject.id,
+                                      IncomeRecord.year == year)).scalar_one_or_none()
+    if record is None:
+        record = IncomeRecord(household_id=ctx.subject.id, year=year)
+        db.session.add(record)
+    for kind in INCOME_KINDS:
+        setattr(record, kind, Decimal(survey.get(kind) or 0))
+    record.household_size = int(survey["household_size"])
+
+
+@effect("strike_off_household")
+def strike_off_household(ctx) -> None:
+    """脱贫一户销号一户: the register changes with the sign-off, or not at all."""
+    ctx.subject.status = "exited"
+    ctx.subject.exited_on = clock.today().isoformat()

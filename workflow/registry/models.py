@@ -1,0 +1,113 @@
+"""The household register (建档立卡): the single source of truth cases act on."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.jurisdictions.models import Jurisdiction
+
+HOUSEHOLD_STATUSES = {
+    "registered_poor": "建档立卡贫困户",
+    "exited": "已脱贫",
+    "monitored": "监测户",
+}
+INCOME_KINDS = {
+    "wages": "工资性收入",
+    "farm_net": "农业经营净收入",
+    "business_net": "非农经营净收入",
+    "property_income": "财产性收入",
+    "transfers": "转移性收入",
+}
+
+
+def mask_id_number(number: str | None) -> str:
+    """Show the region prefix and the last digit only: 210323********123X → 210323***********X."""
+    if not number:
+        return ""
+    return number[:6] + "*" * (len(number) - 7) + number[-1]
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    head_name: Mapped[str] = mapped_column(db.String(64), index=True)
+    id_number: Mapped[str] = mapped_column(db.String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(db.String(20))
+    address: Mapped[str | None] = mapped_column(db.String(200))
+    village_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"), index=True)
+    jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
+    status: Mapped[str] = mapped_column(db.String(24), default="registered_poor", index=True)
+    registered_year: Mapped[int | None]
+    exited_on: Mapped[str | None] = mapped_column(db.String(10))
+
+    village: Mapped[Jurisdiction] = relationship(lazy="joined")
+    members: Mapped[list[Member]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Member.id",
+    )
+    incomes: Mapped[list[IncomeRecord]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="IncomeRecord.year",
+    )
+
+    @property
+    def size(self) -> int:
+        return len(self.members) or 1
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def status_title(self) -> str:
+        return HOUSEHOLD_STATUSES.get(self.status, self.status)
+
+    def income_for(self, year: int) -> IncomeRecord | None:
+        return next((r for r in self.incomes if r.year == year), None)
+
+
+class Member(db.Model):
+    __tablename__ = "household_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        db.ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(db.String(64))
+    relation: Mapped[str] = mapped_column(db.String(16))
+    id_number: Mapped[str | None] = mapped_column(db.String(18))
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class IncomeRecord(db.Model):
+    """A household's income for one year, by type, in yuan (exact decimals)."""
+
+    __tablename__ = "income_records"
+    __table_args__ = (db.UniqueConstraint("household_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        db.ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    wages: Mapped[Decimal] = mapped_column(db.Numeric(12, 2), default=0)
+    farm_net: Mapped[Decimal] = mapped_column(db.Numeric(12, 2), default=0)
+    business_net: Mapped[Decimal] = mapped_column(db.Numeric(12, 2), default=0)
+    property_income: Mapped[Decimal] = mapped_column(db.Numeric(12, 2), default=0)
+    transfers: Mapped[Decimal] = mapped_column(db.Numeric(12, 2), default=0)
+    household_size: Mapped[int] = mapped_column(default=1)
+
+    household: Mapped[Household] = relationship(back_populates="incomes")
+
+    @property
+    def total(self) -> Decimal:
+        return sum((Decimal(getattr(self, k) or 0) for k in INCOME_KINDS), Decimal(0))
+
+    @property
+    def per_capita(self) -> Decimal:
+        return (self.total / max(self.household_size, 1)).quantize(Decimal("0.01"))

@@ -1,0 +1,66 @@
+"""Changes to the register made through the application (scope-checked, committed)."""
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.auth.models import User
+from workflow.engine.errors import Forbidden, Invalid
+from workflow.extensions import db
+from workflow.jurisdictions.scope import place_by_code
+from workflow.registry.models import Household, Member
+from workflow.registry.schemas import HouseholdCreateSchema
+
+REGISTER_EDITORS = {"village_clerk", "helper", "township_reviewer", "admin"}
+
+
+def create_household(payload: Any, actor: User) -> Household:
+    """Register a household in a village within the actor's scope."""
+    from marshmallow import ValidationError
+
+    try:
+        values = HouseholdCreateSchema().load(payload if isinstance(payload, dict) else {})
+    except ValidationError as exc:
+        raise Invalid("登记信息有误，请按提示修改", _flatten(exc.normalized_messages())) from exc
+    village = place_by_code(values["village"], actor)
+    if village is None or village.level != "village":
+        raise Invalid("登记信息有误", {"village": ["「所属村（代码）」不存在或不在您的管辖范围内"]})
+    if not any(a.role in REGISTER_EDITORS for a in actor.roles_over(village)):
+        raise Forbidden("您的角色不能登记农户")
+    taken = db.session.execute(
+        db.select(Household.id).filter_by(id_number=values["id_number"])).first()
+    if taken:
+        raise Invalid("登记信息有误", {"id_number": ["「户主身份证号」已登记，不能重复建档"]})
+    members = [Member(**m) for m in values["members"]]
+    if not any(m.id_number == values["id_number"] for m in members):
+        members.insert(0, Member(name=values["head_name"], relation="户主",
+                                 id_number=values["id_number"]))
+    household = Household(
+        head_name=values["head_name"], id_number=values["id_number"], phone=values["phone"],
+        address=values.get("address"), village=village, jurisdiction_path=village.path,
+        status=values["status"], registered_year=values["registered_year"], members=members)
+    db.session.add(household)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return household
+
+
+def _flatten(messages: dict) -> dict[str, list[str]]:
+    """Nested marshmallow errors as ``{"members.0.name": [...]}``."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[prefix] = list(value)
+        else:
+            out[prefix] = [str(value)]
+
+    walk("", messages)
+    for key, msgs in out.items():
+        out[key] = [m.replace("Unknown field.", f"不认识的字段「{key}」") for m in msgs]
+    return out

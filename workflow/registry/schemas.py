@@ -1,0 +1,81 @@
+"""Validation of register input, with Chinese messages naming each field."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from workflow.registry.models import HOUSEHOLD_STATUSES
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+
+
+def id_number_problem(number: str) -> str | None:
+    """Why an 18-digit resident ID number (GB 11643) is malformed, or None."""
+    if not ID_PATTERN.match(number or ""):
+        return "应为 18 位，前 17 位为数字，末位为数字或 X"
+    total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
+    if ID_CHECK[total % 11] != number[17]:
+        return "校验位不正确"
+    return None
+
+
+def _msgs(label: str, **extra: str) -> dict[str, str]:
+    base = {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
+            "invalid": f"「{label}」格式不正确"}
+    return {**base, **extra}
+
+
+def _text(label: str, max_len: int, required: bool = True) -> fields.String:
+    validators = [validate.Length(max=max_len, error=f"「{label}」不能超过 {max_len} 个字")]
+    if required:
+        validators.append(validate.Length(min=1, error=f"「{label}」为必填项"))
+    return fields.String(required=required, error_messages=_msgs(label), validate=validators)
+
+
+class IdNumberField(fields.String):
+    def __init__(self, label: str, **kwargs):
+        super().__init__(error_messages=_msgs(label), **kwargs)
+        self.label = label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        problem = id_number_problem(number)
+        if problem:
+            raise ValidationError(f"「{self.label}」{problem}")
+        return number
+
+
+class MemberSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = _text("成员姓名", 64)
+    relation = _text("与户主关系", 16)
+    id_number = IdNumberField("成员身份证号", required=False, allow_none=True)
+
+
+class HouseholdCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    head_name = _text("户主姓名", 64)
+    id_number = IdNumberField("户主身份证号", required=True)
+    village = fields.String(required=True, error_messages=_msgs("所属村（代码）"))
+    phone = fields.String(load_default=None, validate=validate.Regexp(
+        r"^1\d{10}$", error="「联系电话」应为 11 位手机号码"))
+    address = _text("住址", 200, required=False)
+    status = fields.String(load_default="registered_poor", validate=validate.OneOf(
+        list(HOUSEHOLD_STATUSES), error="「户状态」必须是：" + "、".join(HOUSEHOLD_STATUSES)))
+    registered_year = fields.Integer(load_default=None, validate=validate.Range(
+        2014, 2035, error="「建档年度」应在 2014 至 2035 之间"),
+        error_messages=_msgs("建档年度", invalid="「建档年度」必须是整数"))
+    members = fields.List(fields.Nested(MemberSchema), load_default=list,
+                          validate=validate.Length(max=30, error="「家庭成员」最多 30 人"))
+
+    @validates("head_name")
+    def no_control_chars(self, value, **_):
+        if any(ord(c) < 32 for c in value):
+            raise ValidationError("「户主姓名」含有不可见字符")
