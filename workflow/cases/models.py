@@ -50,4 +50,6 @@ class Case(db.Model):
 
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version is bumped by ``perform`` only (one per sign-off), and every UPDATE is
+    # guarded by it: a stale writer updates no row and gets StaleDataError.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}

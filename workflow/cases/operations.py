@@ -140,6 +140,7 @@ def _perform(case, action_name, actor, version, opinion, data, role) -> None:
     case.signers = signers
     now = clock.utcnow()
     case.updated_at = now
+    case.version = case.version + 1
     if to_state != from_state:
         notices.leave_state(case, definition, from_state, action)
         case.state = to_state

@@ -49,11 +49,14 @@ class NoticeSchema(Schema):
     title = fields.String(load_default="公示")
 
 
+TITLE = validate.Length(min=1, max=64)
+
+
 class StateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    title = fields.String(required=True)
+    title = fields.String(required=True, validate=TITLE)
     final = fields.Boolean(load_default=False)
     notice = fields.Nested(NoticeSchema, load_default=None)
 
@@ -62,8 +65,8 @@ class ActionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=NAME)
-    title = fields.String(required=True)
+    name = fields.String(required=True, validate=[NAME, validate.Length(max=48)])
+    title = fields.String(required=True, validate=TITLE)
     source = fields.List(fields.String(), required=True, data_key="from",
                          validate=validate.Length(min=1))
     to = fields.String(load_default=None)

@@ -22,7 +22,7 @@ class Notice(db.Model):
     ends_on: Mapped[dt.date] = mapped_column(index=True)
     min_days: Mapped[int]
     closed_at: Mapped[dt.datetime | None]
-    outcome: Mapped[str | None] = mapped_column(db.String(16))
+    outcome: Mapped[str | None] = mapped_column(db.String(48))
 
     objections: Mapped[list[Objection]] = relationship(
         back_populates="notice", order_by="Objection.id", lazy="selectin")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b65d701463c3
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:03:00.841760
+Create Date: 2026-11-23 11:07:18.350086
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b65d701463c3'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -198,7 +198,7 @@ def upgrade():
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('min_days', sa.Integer(), nullable=False),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
-    sa.Column('outcome', sa.String(length=16), nullable=True),
+    sa.Column('outcome', sa.String(length=48), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_notices_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notices'))
     )

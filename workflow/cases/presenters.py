@@ -1,0 +1,164 @@
+"""What the browser pages show: form input read from a request, and a case laid out for a page.
+
+Views stay thin: they call operations and queries, and these helpers turn the results
+into plain values the templates print (labels instead of field names, 是/否 instead of
+booleans, state titles instead of state names).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from workflow.audit.chain import trail
+from workflow.auth.models import READ_ONLY_ROLES, User
+from workflow.cases.context import load_subject
+from workflow.cases.models import Case
+from workflow.cases.operations import open_actions
+from workflow.cases.schemas import case_summary
+from workflow.engine import store
+from workflow.engine.definitions import Definition
+from workflow.engine.forms import FieldDef, FormDef
+from workflow.notices.operations import notices_of
+
+FIELD_PREFIX = "f_"
+"""Form inputs are named ``f_<field>`` so no field can clash with version/opinion/csrf_token."""
+
+INPUT_TYPES = {"integer": "number", "decimal": "number", "date": "date", "string": "text"}
+
+
+@dataclass
+class Attempt:
+    """A submission of one action that failed, to be shown again beside its form."""
+
+    action: str
+    message: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    opinion: str = ""
+
+
+def read_action_form(form: FormDef | None, posted: MultiDict) -> dict[str, Any]:
+    """The ``data`` of an action from a posted HTML form (a missing checkbox means 否)."""
+    data: dict[str, Any] = {}
+    for f in form.fields if form else []:
+        key = FIELD_PREFIX + f.name
+        if f.type == "boolean":
+            data[f.name] = key in posted and posted.get(key) not in ("", "0", "false")
+        else:
+            value = posted.get(key, "")
+            data[f.name] = value if f.type == "text" else value.strip()
+    return data
+
+
+def display_value(f: FieldDef | None, value: Any) -> str:
+    """A stored form value as a clerk reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if f is not None and f.type == "choice":
+        return f.choices.get(str(value), str(value))
+    return str(value)
+
+
+def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
+    """The data each step recorded, in the definition's action order, with field labels."""
+    steps = []
+    ordered = [name for name in definition.actions if name in case.data]
+    ordered += [name for name in case.data if name not in definition.actions]
+    for name in ordered:
+        values = case.data.get(name) or {}
+        action = definition.actions.get(name)
+        form = action.form if action else None
+        fields_by_name = {f.name: f for f in form.fields} if form else {}
+        rows = [{"label": f.label, "value": display_value(f, values.get(f.name)),
+                 "long": f.type == "text"}
+                for f in fields_by_name.values() if f.name in values]
+        rows += [{"label": k, "value": display_value(None, v), "long": False}
+                 for k, v in values.items() if k not in fields_by_name]
+        if rows:
+            steps.append({"title": action.title if action else name,
+                          "form_title": form.title if form else "", "rows": rows})
+    return steps
+
+
+def trail_rows(case: Case, definition: Definition) -> list[dict[str, Any]]:
+    """The audit events as table rows, state names replaced by their titles."""
+    return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": e.role,
+             "place": e.jurisdiction_name, "action": e.action_title, "opinion": e.opinion,
+             "decision": e.decision,
+             "from": definition.state_title(e.from_state) if e.from_state else "",
+             "to": definition.state_title(e.to_state) if e.to_state else "",
+             "hash": e.hash}
+            for e in trail(case)]
+
+
+def progress(case: Case, definition: Definition) -> list[dict[str, Any]]:
+    """The states in definition order, each marked done / current / todo."""
+    names = list(definition.states)
+    here = names.index(case.state) if case.state in names else -1
+    return [{"title": definition.state_title(n),
+             "mark": "done" if i < here or definition.is_final(case.state)
+             else "current" if i == here else "todo"}
+            for i, n in enumerate(names)]
+
+
+def is_read_only(user: User) -> bool:
+    """True for users whose every role only reads (auditors)."""
+    return bool(user.assignments) and all(a.role in READ_ONLY_ROLES for a in user.assignments)
+
+
+def action_panels(case: Case, definition: Definition, user: User,
+                  attempt: Attempt | None) -> list[dict[str, Any]]:
+    """Each action of the current state: allowed or not, its fields, values and errors."""
+    panels = []
+    for item in open_actions(case, user):
+        action = definition.actions[item["name"]]
+        mine = attempt is not None and attempt.action == action.name
+        errors = attempt.errors if mine else {}
+        # A step done again (after a return) starts from what was recorded last time;
+        # a record (an objection) always starts empty.
+        previous = case.data.get(action.name, {}) if action.kind != "record" else {}
+        values = attempt.values if mine else dict(previous)
+        fields = []
+        for f in action.form.fields if action.form else []:
+            fields.append({"def": f, "name": FIELD_PREFIX + f.name,
+                           "id": f"{action.name}-{f.name}",
+                           "input": INPUT_TYPES.get(f.type, f.type),
+                           "step": "1" if f.type == "integer" else "0.01",
+                           "value": values.get(f.name), "errors": errors.get(f.name, [])})
+        known = {f.name for f in action.form.fields} if action.form else set()
+        other = [m for k, msgs in errors.items() if k not in known | {"opinion", "_guards"}
+                 for m in msgs]
+        panels.append({
+            **item, "kind": action.kind, "fields": fields,
+            "form_title": action.form.title if action.form else "",
+            "opinion_required": action.opinion_required,
+            "cosign_titles": action.cosign,
+            "guards": errors.get("_guards", []), "other_errors": other,
+            "opinion": attempt.opinion if mine else "",
+            "opinion_errors": errors.get("opinion", []),
+            "message": attempt.message if mine and not errors else "",
+            "failed": mine,
+        })
+    return panels
+
+
+def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[str, Any]:
+    """Everything the case page template needs."""
+    definition = store.by_version(case.definition_version)
+    read_only = is_read_only(user)
+    return {
+        "case": case, "summary": case_summary(case), "definition": definition,
+        "subject": load_subject(case.subject_type, case.subject_id),
+        "final": definition.is_final(case.state),
+        "progress": progress(case, definition),
+        "steps": collected_steps(case, definition),
+        "notices": notices_of(case),
+        "events": trail_rows(case, definition),
+        "read_only": read_only,
+        "actions": [] if read_only else action_panels(case, definition, user, attempt),
+        "attempt": attempt,
+    }

@@ -1,0 +1,323 @@
+"""``demo seed``: 鞍山市 > 岫岩满族自治县 > two townships > villages, a user per role per
+place, fictional households, and household-exit cases in every state.
+
+Cases are driven through ``create_case`` / ``perform`` only, so their trails, notices
+and register changes are real. The history is laid out over the last two months with
+the engine clock, office hours China time, each case finishing a day or more ago.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+from flask import current_app
+
+from workflow import clock
+from workflow.auth.models import ROLES, RoleAssignment, User
+from workflow.cases.models import Case
+from workflow.cases.operations import create_case, perform
+from workflow.demo.people import People, make_household, survey_values
+from workflow.engine import store
+from workflow.engine.errors import WorkflowError
+from workflow.extensions import db
+from workflow.jurisdictions.models import Jurisdiction, add_place
+from workflow.notices.operations import notice_days
+from workflow.registry.models import Household
+
+PROCEDURE = "household_exit"
+PASSWORD_ENV = "WORKFLOW_DEMO_PASSWORD"
+HISTORY_DAYS = 60
+# (code, name, username prefix, village prefix, [(code, name, abbreviation)])
+TOWNSHIPS = (
+    ("210323106", "偏岭镇", "pianling", "pl",
+     (("210323106201", "大房身村", "dfs"), ("210323106202", "偏岭村", "pl"),
+      ("210323106203", "三道河村", "sdh"))),
+    ("210323107", "杨家堡镇", "yangjiapu", "yjp",
+     (("210323107201", "石庙子村", "smz"), ("210323107202", "杨家堡村", "yjp"),
+      ("210323107203", "北沟村", "bg"))),
+)
+VILLAGE_ROLES = (("village_clerk", "clerk"), ("work_team", "team"), ("helper", "helper"))
+COUNTY_ROLES = (("county_poverty_office", "fpb"), ("county_housing_bureau", "zjj"),
+                ("county_sector", "hybm"), ("county_leading_group", "ldxz"),
+                ("auditor", "audit"))
+CITY_ROLES = (("city_poverty_office", "fpb"), ("auditor", "audit"), ("admin", "admin"))
+SURVEY_NOTES = ("务工收入稳定", "发展庭院经济，种植香菇", "养殖黄牛两头，收入稳定",
+                "一人从事村公益岗位", "土地流转加务工收入", "种植板栗、柞蚕放养")
+
+
+@dataclass
+class Account:
+    """One demo login, as printed in the table."""
+
+    username: str
+    password: str
+    role: str
+    place: Jurisdiction
+
+
+@dataclass
+class Step:
+    """One sign-off of a case's history, ``gap`` days (min, max) after the previous one."""
+
+    gap: tuple[int, int]
+    who: str  # clerk, team, helper, township, county or city
+    action: str
+    opinion: str = ""
+    data: Callable[[Household, dt.date], dict] | None = None
+
+
+# --- places and users -----------------------------------------------------------------
+
+def _build_places() -> tuple[Jurisdiction, Jurisdiction, list[tuple[Jurisdiction, str, list]]]:
+    city = add_place("210300", "鞍山市", "city")
+    county = add_place("210323", "岫岩满族自治县", "county", city)
+    townships = []
+    for code, name, login, prefix, villages in TOWNSHIPS:
+        township = add_place(code, name, "township", county)
+        townships.append((township, login, [
+            (add_place(v_code, v_name, "village", township), f"{prefix}_{abbr}")
+            for v_code, v_name, abbr in villages]))
+    return city, county, townships
+
+
+class Staff:
+    """Creates demo users and remembers who acts for which role over which place."""
+
+    def __init__(self, people: People) -> None:
+        self.people = people
+        self.shared = os.environ.get(PASSWORD_ENV) or None
+        self.accounts: list[Account] = []
+        self.by_place: dict[tuple[str, str], User] = {}
+        self._hashes: dict[str, str] = {}
+
+    def add(self, username: str, role: str, place: Jurisdiction) -> User:
+        password = self.shared or secrets.token_urlsafe(9)
+        user = User(username=username, display_name=self.people.name(
+            self.people.rng.random() < 0.6))
+        if password not in self._hashes:  # hash a shared password once, not per user
+            user.set_password(password)
+            self._hashes[password] = user.password_hash
+        user.password_hash = self._hashes[password]
+        db.session.add(user)
+        db.session.add(RoleAssignment(user=user, role=role, jurisdiction=place))
+        self.accounts.append(Account(username, password, role, place))
+        self.by_place[(role, place.code)] = user
+        return user
+
+    def actor(self, who: str, village: Jurisdiction) -> User:
+        """The user who signs as ``who`` for a case from ``village``."""
+        role, place = {
+            "clerk": ("village_clerk", village), "team": ("work_team", village),
+            "helper": ("helper", village), "township": ("township_reviewer", village.parent),
+            "county": ("county_poverty_office", village.parent.parent),
+            "city": ("city_poverty_office", village.parent.parent.parent),
+        }[who]
+        return self.by_place[(role, place.code)]
+
+
+def _build_staff(staff: Staff, city, county, townships) -> None:
+    for township, login, villages in townships:
+        for village, prefix in villages:
+            for role, suffix in VILLAGE_ROLES:
+                staff.add(f"{prefix}_{suffix}", role, village)
+        staff.add(f"{login}_review", "township_reviewer", township)
+    for role, suffix in COUNTY_ROLES:
+        staff.add(f"xiuyan_{suffix}", role, county)
+    for role, suffix in CITY_ROLES:
+        staff.add(f"anshan_{suffix}", role, city)
+
+
+# --- the steps of a case --------------------------------------------------------------
+
+def _appraisal(rng: random.Random) -> Callable[[Household, dt.date], dict]:
+    def fill(household: Household, day: dt.date) -> dict:
+        attendees = rng.randint(24, 45)
+        against = rng.randint(0, 2)
+        return {"meeting_date": day.isoformat(), "attendees": attendees,
+                "votes_for": attendees - against - rng.randint(0, 2), "votes_against": against,
+                "minutes": f"村民代表会议对{household.head_name}户脱贫退出进行民主评议，"
+                           "多数同意退出"}
+    return fill
+
+
+def _paths(rng: random.Random, village_days: int, township_days: int) -> dict[str, list[Step]]:
+    """Each demo variant's history; the case ends in the state its name says."""
+    announcements = iter(range(1, 10_000))
+    survey = Step((1, 3), "helper", "submit_survey", "已入户核算，收入稳定超过当年贫困线",
+                  lambda h, d: survey_values(h, rng.choice(SURVEY_NOTES)))
+    appraisal = Step((2, 5), "clerk", "submit_appraisal", "评议通过", _appraisal(rng))
+    sign_clerk = Step((1, 2), "clerk", "verify", "经村两委核实，情况属实")
+    sign_team = Step((0, 1), "team", "verify", "驻村工作队入户核实无误")
+    consent = Step((1, 2), "clerk", "confirm_consent", "户主确认同意退出", lambda h, d: {
+        "agreed": True, "method": rng.choice(("scan", "in_person")),
+        "confirmed_on": d.isoformat()})
+    objection = Step((1, 3), "clerk", "record_village_objection", "", lambda h, d: {
+        "content": "反映该户子女在外务工，申报的工资性收入可能偏低", "raised_by": "村民（匿名）"})
+    dismiss = Step((1, 2), "clerk", "dismiss_village_objection",
+                   "经入户核实，子女务工收入已如实计入，异议不成立")
+    close_village = Step((village_days, village_days + 2), "clerk", "close_village_notice",
+                         "公示期满无异议，报乡镇审核")
+    review = (lambda h, d: {"files_complete": True, "spot_checked": True})
+    approve = Step((2, 4), "township", "township_approve", "档案齐全，入户抽查属实，同意上报",
+                   review)
+    approve_notice = Step((2, 4), "township", "township_approve_with_notice",
+                          "审核通过，进行乡镇公示", review)
+    close_township = Step((township_days, township_days + 2), "township",
+                          "close_township_notice", "乡镇公示期满无异议，报县审定")
+    reject = Step((2, 4), "township", "township_reject",
+                  "入户抽查发现家庭经营收入与台账不符，退回重新核算")
+    county = Step((2, 5), "county", "county_approve", "经审定，符合退出标准，同意退出")
+    announce = Step((1, 3), "county", "announce_strike_off", "已公告并销号", lambda h, d: {
+        "announcement_no": f"岫扶公告〔{d.year}〕{next(announcements)}号",
+        "announced_on": d.isoformat()})
+    city = Step((2, 5), "city", "city_file", "已备案")
+
+    village = [survey, appraisal, sign_clerk, sign_team, consent]
+    noticed = [*village, close_village]
+    approved = [*noticed, approve, county]
+    return {
+        "income_survey": [],
+        "democratic_appraisal": [survey],
+        "village_verification": [survey, appraisal],
+        "village_verification_one_signature": [survey, appraisal, sign_clerk],
+        "household_consent": village[:4],
+        "village_notice": village,
+        "village_notice_objection": [*village, objection],
+        "township_review": noticed,
+        "township_notice": [*noticed, approve_notice],
+        "county_approval": [*noticed, approve],
+        "announcement": approved,
+        "city_filing": [*approved, announce],
+        "filed": [*approved, announce, city],
+        "returned_by_township": [*noticed, reject],
+        "filed_after_township_notice": [*noticed, approve_notice, close_township, county,
+                                        announce, city],
+        "filed_objection_dismissed": [*village, objection, dismiss, close_village, approve,
+                                      county, announce, city],
+    }
+
+
+# Every state at least once (the first 14 households with cases), then a mix.
+REQUIRED = ("income_survey", "democratic_appraisal", "village_verification",
+            "village_verification_one_signature", "household_consent", "village_notice",
+            "village_notice_objection", "township_review", "township_notice",
+            "county_approval", "announcement", "city_filing", "filed", "returned_by_township")
+MIX = ("filed", "filed_after_township_notice", "filed_objection_dismissed", "city_filing",
+       "announcement", "county_approval", "township_review", "village_notice",
+       "household_consent", "democratic_appraisal", "income_survey", "filed")
+
+
+def _office_times(rng: random.Random, steps: list[Step], today: dt.date) -> list[dt.datetime]:
+    """Naive-UTC moments for the creation and each step: office hours, China time, ending
+    one to three days before ``today`` and never earlier than the history's start."""
+    gaps = [rng.randint(*s.gap) for s in steps]
+    first = max(today - dt.timedelta(days=rng.randint(1, 3) + sum(gaps)),
+                today - dt.timedelta(days=HISTORY_DAYS - 2))
+    days = [first]
+    for gap in gaps:
+        days.append(days[-1] + dt.timedelta(days=gap))
+    moments: list[dt.datetime] = []
+    for day in days:
+        local = dt.datetime.combine(day, dt.time(8, 30)) + dt.timedelta(
+            minutes=rng.randint(0, 480))
+        if moments and local <= moments[-1]:
+            local = moments[-1] + dt.timedelta(minutes=rng.randint(10, 90))
+        moments.append(local)
+    return [m - dt.timedelta(hours=8) for m in moments]  # China time → UTC
+
+
+def _drive(rng: random.Random, staff: Staff, plans: list[tuple[Household, str]],
+           today: dt.date) -> None:
+    """Create and advance every planned case, all steps interleaved in time order, the
+    last ones a day or more before the real ``today``."""
+    definition = store.current(PROCEDURE)
+    states = definition.states
+    settings = current_app.config
+    paths = _paths(rng, notice_days(states["village_notice"]["notice"], settings),
+                   notice_days(states["township_notice"]["notice"], settings))
+    timeline = []
+    for number, (household, variant) in enumerate(plans):
+        steps = paths[variant]
+        for index, when in enumerate(_office_times(rng, steps, today)):
+            timeline.append((when, number, index))
+    timeline.sort()
+    cases: dict[int, Case] = {}
+    for when, number, index in timeline:
+        household, variant = plans[number]
+        clock.travel(when - clock.utcnow())
+        village = household.village
+        if index == 0:
+            starter = staff.actor(rng.choice(("clerk", "helper")), village)
+            cases[number] = create_case(PROCEDURE, household.id, starter)
+            continue
+        step = paths[variant][index - 1]
+        case = cases[number]
+        data = step.data(household, clock.today()) if step.data else None
+        try:
+            perform(case, step.action, staff.actor(step.who, village), version=case.version,
+                    opinion=step.opinion, data=data)
+        except WorkflowError as exc:
+            raise click.ClickException(
+                f"演示案件 {case.id}（{variant}）在“{step.action}”失败：{exc.message} "
+                f"{exc.errors}") from exc
+
+
+# --- the command ----------------------------------------------------------------------
+
+def seed(households: int = 50) -> list[str]:
+    """Fill an empty database with the demo; returns the lines to print (passwords too)."""
+    if households < len(REQUIRED):
+        raise click.ClickException(
+            f"至少需要 {len(REQUIRED)} 户才能覆盖每个环节 (need at least {len(REQUIRED)} "
+            "households to have a case in every state)")
+    if db.session.execute(db.select(Jurisdiction.id).limit(1)).first():
+        raise click.ClickException(
+            "数据库中已有地区数据，演示数据只能写入空数据库 (the database already has "
+            "places; demo seed runs only once, on an empty database)")
+    rng = random.Random(2020)  # the same households every time; passwords stay random
+    people = People(rng)
+    city, county, townships = _build_places()
+    staff = Staff(people)
+    _build_staff(staff, city, county, townships)
+    villages = [v for _, _, vs in townships for v, _ in vs]
+    with_cases = min(households, max(len(REQUIRED), households * 7 // 10))
+    register = [make_household(people, villages[i % len(villages)], i, ready=i < with_cases)
+                for i in range(households)]
+    db.session.commit()
+    plans = [(h, REQUIRED[i] if i < len(REQUIRED) else MIX[i % len(MIX)])
+             for i, h in enumerate(register[:with_cases])]
+    today = clock.today()
+    clock.travel(-dt.timedelta(days=HISTORY_DAYS))
+    try:
+        _drive(rng, staff, plans, today)
+    finally:
+        clock.reset()
+    return _report(staff, register)
+
+
+def _report(staff: Staff, register: list[Household]) -> list[str]:
+    definition = store.current(PROCEDURE)
+    lines = ["演示数据已生成：鞍山市 > 岫岩满族自治县 (demo data created; people are fictional)",
+             "用户与密码（仅显示这一次）/ users and passwords (shown only now):",
+             f"  {'username':<20} {'password':<14} {'role':<24} place"]
+    for a in staff.accounts:
+        lines.append(f"  {a.username:<20} {a.password:<14} {a.role:<24} "
+                     f"{a.place.code} {a.place.name}（{ROLES[a.role]}）")
+    levels = Counter(level for (level,) in db.session.execute(db.select(Jurisdiction.level)))
+    states = Counter(state for (state,) in db.session.execute(
+        db.select(Case.state).where(Case.procedure == PROCEDURE)))
+    exited = sum(1 for h in register if h.status == "exited")
+    lines += ["", "地区 / places: " + ", ".join(f"{k} {levels[k]}" for k in
+                                                ("city", "county", "township", "village")),
+              f"农户 / households: {len(register)} (成员 {sum(len(h.members) for h in register)} 人, "
+              f"已脱贫销号 {exited} 户)",
+              f"案件 / {PROCEDURE} cases: {sum(states.values())}"]
+    for state in definition.states:
+        lines.append(f"  {state:<22} {states.get(state, 0):>4}  {definition.state_title(state)}")
+    return lines
