@@ -46,7 +46,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    DEBUG = True
+    """The README's local demo: SQLite file in instance/, no debugger (it executes code)."""
 
 
 class TestingConfig(Config):

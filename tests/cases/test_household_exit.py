@@ -27,7 +27,8 @@ def start(apis, world, household_index: int = 0) -> int:
 
 def to_notice(apis, case_id: int) -> None:
     """Survey, appraisal, co-verification and consent: the case ends in the village notice."""
-    steps = [("helper", "submit_survey", GOOD_SURVEY), ("clerk", "submit_appraisal", GOOD_APPRAISAL),
+    steps = [("helper", "submit_survey", GOOD_SURVEY),
+             ("clerk", "submit_appraisal", GOOD_APPRAISAL),
              ("clerk", "verify", {}), ("team", "verify", {}),
              ("clerk", "confirm_consent", GOOD_CONSENT)]
     for who, action, data in steps:
@@ -119,7 +120,8 @@ def test_county_reject_returns_to_township(apis, world):
     case_id = start(apis, world)
     to_notice(apis, case_id)
     pass_notice(apis, case_id)
-    apis["township"].act(case_id, "township_approve", {"files_complete": True, "spot_checked": True})
+    apis["township"].act(case_id, "township_approve",
+                         {"files_complete": True, "spot_checked": True})
     assert apis["county"].act(case_id, "county_reject", opinion="材料不全").status_code == 200
     assert state(apis, case_id) == "township_review"
 

@@ -8,8 +8,11 @@ from workflow.cases.schemas import ActionRequestSchema, CaseCreateSchema, CaseSc
 from workflow.registry.schemas import HouseholdCreateSchema
 
 ERRORS = {
-    "401": "未登录或令牌失效", "403": "角色无权办理", "404": "不存在或不在管辖范围内",
-    "409": "版本已变化，或当前状态不能办理此操作", "422": "表单错误 {errors: {字段: [信息]}} 或 {errors: {_guards: [原因]}}",
+    "401": "未登录或令牌失效",
+    "403": "角色无权办理",
+    "404": "不存在或不在管辖范围内",
+    "409": "版本已变化，或当前状态不能办理此操作",
+    "422": "表单错误 {errors: {字段: [信息]}} 或 {errors: {_guards: [原因]}}",
 }
 
 
@@ -47,7 +50,8 @@ def spec() -> dict:
     login["responses"]["429"] = {"description": "失败次数过多"}
     doc.path("/api/v1/auth/token", operations={"post": login})
     doc.path("/api/v1/procedures", operations={"get": _op("已加载的流程定义", "200")})
-    doc.path("/api/v1/forms/{key}", operations={"get": _op("表单字段", "200", errors=("401", "404"))})
+    doc.path("/api/v1/forms/{key}",
+             operations={"get": _op("表单字段", "200", errors=("401", "404"))})
     doc.path("/api/v1/jurisdictions", operations={"get": _op("管辖范围内的行政区划", "200")})
     doc.path("/api/v1/households", operations={
         "get": _op("建档立卡户列表", "200", params=("village", "status", "q", "page", "per_page")),

@@ -14,8 +14,13 @@ from workflow.auth.operations import check_credentials, user_for_token
 from workflow.cases import operations
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
-from workflow.cases.schemas import (ActionRequestSchema, CaseCreateSchema, case_detail,
-                                    case_summary, dump_events)
+from workflow.cases.schemas import (
+    ActionRequestSchema,
+    CaseCreateSchema,
+    case_detail,
+    case_summary,
+    dump_events,
+)
 from workflow.engine import store
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
 from workflow.extensions import db, limiter
@@ -97,7 +102,8 @@ def _page_json(page, items: list) -> dict:
 
 
 @api.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], deduct_when=lambda r: r.status_code == 401)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"],
+               deduct_when=lambda response: response.status_code == 401)
 def issue_token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
@@ -154,7 +160,8 @@ def list_households():
         query = query.where(Household.jurisdiction_path.startswith(place.path))
     if status := request.args.get("status"):
         if status not in HOUSEHOLD_STATUSES:
-            raise Invalid("查询参数有误", {"status": ["「status」必须是：" + "、".join(HOUSEHOLD_STATUSES)]})
+            choices = "、".join(HOUSEHOLD_STATUSES)
+            raise Invalid("查询参数有误", {"status": [f"「status」必须是：{choices}"]})
         query = query.where(Household.status == status)
     if q := request.args.get("q", "").strip():
         query = query.where(Household.head_name.contains(q, autoescape=True))
@@ -192,7 +199,8 @@ def list_cases():
     if code := request.args.get("jurisdiction"):
         place = place_by_code(code, g.user)
         if place is None:
-            raise Invalid("查询参数有误", {"jurisdiction": ["「jurisdiction」不存在或不在您的管辖范围内"]})
+            raise Invalid("查询参数有误",
+                          {"jurisdiction": ["「jurisdiction」不存在或不在您的管辖范围内"]})
     query = case_query(g.user, procedure=request.args.get("procedure"),
                        state=request.args.get("state"),
                        jurisdiction_path=place.path if place else None,

@@ -1,1 +1,1 @@
-"""Cases: one running procedure for one subject; ``operations`` is the only code that changes one."""
+"""Cases: one procedure running for one subject; ``operations`` alone changes them."""

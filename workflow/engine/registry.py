@@ -30,5 +30,5 @@ def effect(name: str):
 
 def load_builtin() -> None:
     """Import the modules whose decorators fill the registries."""
-    from workflow.registry import household_rules  # noqa: F401
     from workflow.notices import operations  # noqa: F401
+    from workflow.registry import household_rules  # noqa: F401
