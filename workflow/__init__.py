@@ -48,10 +48,15 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys on, WAL for concurrent readers, and a wait instead of 'database is locked'."""
+    """Foreign keys on, WAL for concurrent readers, a wait instead of 'database is locked'.
+
+    synchronous=NORMAL in WAL mode cannot corrupt the file; it only lets a power cut lose
+    the last commits before a checkpoint, and saves an fsync per sign-off (3 ms here).
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()

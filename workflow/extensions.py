@@ -16,7 +16,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# Objects stay loaded after commit: a sign-off answers with the case it just wrote, and a
+# stale copy cannot do harm because every case UPDATE is guarded by its version.
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING),
+                session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

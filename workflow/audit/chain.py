@@ -5,28 +5,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow import clock
-from workflow.audit.models import GENESIS, AuditEvent
+from workflow.audit.models import GENESIS, AuditEvent, event_hash
 from workflow.auth.models import RoleAssignment, User
 from workflow.cases.models import Case
 from workflow.extensions import db
 
 
-def append_event(case: Case, *, action: str, action_title: str, actor: User,
-                 assignment: RoleAssignment, level: str, from_state: str, to_state: str,
-                 decision: str, opinion: str, data: dict[str, Any]) -> AuditEvent:
-    """Add the next event of ``case``'s chain and move the case's head to it (not committed)."""
-    event = AuditEvent(
-        case_id=case.id, seq=case.event_count + 1, action=action, action_title=action_title,
-        actor_id=actor.id, actor_name=actor.display_name, role=assignment.role,
-        jurisdiction_code=assignment.jurisdiction.code,
-        jurisdiction_name=assignment.jurisdiction.name, level=level, from_state=from_state,
-        to_state=to_state, decision=decision, opinion=opinion, data=data,
-        at=clock.utcnow(), prev_hash=case.trail_head or GENESIS)
-    event.hash = event.compute_hash()
-    db.session.add(event)
-    case.trail_head = event.hash
-    case.event_count = event.seq
-    return event
+def new_event(case: Case, *, action: str, action_title: str, actor: User,
+              assignment: RoleAssignment, level: str, from_state: str, to_state: str,
+              decision: str, opinion: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``case``'s next event, hashed onto its chain (nothing written)."""
+    values = {
+        "case_id": case.id, "seq": case.event_count + 1, "action": action,
+        "action_title": action_title, "actor_id": actor.id, "actor_name": actor.display_name,
+        "role": assignment.role, "jurisdiction_code": assignment.jurisdiction.code,
+        "jurisdiction_name": assignment.jurisdiction.name, "level": level,
+        "from_state": from_state, "to_state": to_state, "decision": decision,
+        "opinion": opinion, "data": data, "at": clock.utcnow(),
+        "prev_hash": case.trail_head or GENESIS,
+    }
+    values["hash"] = event_hash(values)
+    return values
+
+
+def insert_event(values: dict[str, Any]) -> None:
+    """Write one event (a plain INSERT: the trail is append-only, no ORM bookkeeping)."""
+    db.session.execute(AuditEvent.__table__.insert(), values)
 
 
 @dataclass

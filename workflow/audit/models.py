@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,14 +37,19 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(db.String(64))
     hash: Mapped[str] = mapped_column(db.String(64))
 
-    HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", "role",
-              "jurisdiction_code", "jurisdiction_name", "level", "from_state", "to_state",
-              "decision", "opinion", "data")
-
     def compute_hash(self) -> str:
-        """SHA-256 over the previous hash and this event's content, in a canonical form."""
-        body = {name: getattr(self, name) for name in self.HASHED}
-        body["at"] = self.at.isoformat(timespec="microseconds")
-        body["prev"] = self.prev_hash
-        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return event_hash({name: getattr(self, name) for name in (*HASHED, "at", "prev_hash")})
+
+
+HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", "role",
+          "jurisdiction_code", "jurisdiction_name", "level", "from_state", "to_state",
+          "decision", "opinion", "data")
+
+
+def event_hash(values: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and an event's content, in a canonical form."""
+    body = {name: values[name] for name in HASHED}
+    body["at"] = values["at"].isoformat(timespec="microseconds")
+    body["prev"] = values["prev_hash"]
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

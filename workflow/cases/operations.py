@@ -11,11 +11,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import clock
-from workflow.audit.chain import append_event
+from workflow.audit.chain import insert_event, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases.context import Context, load_subject
 from workflow.cases.models import Case
@@ -61,10 +62,12 @@ def create_case(procedure: str, subject_id: int, actor: User, *, role: str | Non
                     state_entered_at=now)
         db.session.add(case)
         db.session.flush()
-        append_event(case, action="create", action_title="发起", actor=actor,
-                     assignment=starters[0], level=starters[0].jurisdiction.level,
-                     from_state="", to_state=definition.initial, decision="agree",
-                     opinion="", data={})
+        event = new_event(case, action="create", action_title="发起", actor=actor,
+                          assignment=starters[0], level=starters[0].jurisdiction.level,
+                          from_state="", to_state=definition.initial, decision="agree",
+                          opinion="", data={})
+        insert_event(event)
+        case.trail_head, case.event_count = event["hash"], event["seq"]
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -79,23 +82,46 @@ def _final_states(definition: Definition) -> list[str]:
 def perform(case: Case, action_name: str, actor: User, *, version: int | None = None,
             opinion: str = "", data: dict[str, Any] | None = None,
             role: str | None = None) -> Case:
-    """Carry out one sign-off on ``case`` (see the module docstring); returns the case."""
+    """Carry out one sign-off on ``case`` (see the module docstring); returns the case.
+
+    The case row and its event are written with two plain statements rather than the
+    ORM's unit of work: the UPDATE carries the version check, and this keeps a sign-off
+    well under a millisecond of database work.
+    """
     try:
-        _perform(case, action_name, actor, version, (opinion or "").strip(), data, role)
+        changes, event = _decide(case, action_name, actor, version, (opinion or "").strip(),
+                                 data, role)
+        db.session.flush()  # whatever the effects changed in the register and notices
+        updated = db.session.execute(
+            CASE_UPDATE, {**changes, "_id": case.id, "_version": case.version}).rowcount
+        if updated != 1:
+            raise Conflict(STALE)
+        insert_event(event)
         db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict("案件已被他人处理，请刷新后重试") from exc
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("案件已被他人处理，请刷新后重试") from exc
+        raise Conflict(STALE) from exc
     except Exception:
         db.session.rollback()
         raise
+    for name, value in changes.items():
+        set_committed_value(case, name, value)
     return case
 
 
-def _perform(case, action_name, actor, version, opinion, data, role) -> None:
+STALE = "案件已被他人处理，请刷新后重试"
+_CHANGED = ("state", "state_entered_at", "data", "cosigns", "signers", "updated_at",
+            "version", "trail_head", "event_count")
+# Built once with bound parameters so SQLAlchemy compiles it once per process.
+CASE_UPDATE = (Case.__table__.update()
+               .where(Case.__table__.c.id == bindparam("_id"),
+                      Case.__table__.c.version == bindparam("_version"))
+               .values({name: bindparam(name) for name in _CHANGED}))
+
+
+def _decide(case: Case, action_name: str, actor: User, version: int | None, opinion: str,
+            data: dict[str, Any] | None, role: str | None) -> tuple[dict, dict]:
+    """Run every check, the guards and the effects; return the case's new values and event."""
     definition = store.by_version(case.definition_version)
     action = definition.actions.get(action_name)
     if action is None:
@@ -123,32 +149,33 @@ def _perform(case, action_name, actor, version, opinion, data, role) -> None:
         raise Invalid("不符合办理条件", {"_guards": reasons})
 
     from_state = case.state
-    to_state = _collect_signature(case, action, assignment)
+    cosigns, to_state = _collect_signature(case, action, assignment)
     if to_state != from_state:
         machine_model = SimpleNamespace(state=from_state)
         definition.machine.events[action.name].trigger(machine_model)
         to_state = machine_model.state
     for name in action.effects:
         registry.EFFECTS[name](ctx)
-    case_data = dict(case.data)
-    if values:
-        case_data[action.name] = values
-    case.data = case_data
-    signers = {k: list(v) for k, v in case.signers.items()}
+    signers = {level: list(ids) for level, ids in case.signers.items()}
     if actor.id not in signers.setdefault(action.level, []):
         signers[action.level].append(actor.id)
-    case.signers = signers
     now = clock.utcnow()
-    case.updated_at = now
-    case.version = case.version + 1
+    changes: dict[str, Any] = {
+        "cosigns": cosigns, "signers": signers, "updated_at": now,
+        "version": case.version + 1,
+        "data": {**case.data, action.name: values} if values else case.data,
+        "state": case.state, "state_entered_at": case.state_entered_at,
+    }
     if to_state != from_state:
         notices.leave_state(case, definition, from_state, action)
-        case.state = to_state
-        case.state_entered_at = now
         notices.enter_state(case, definition, to_state, ctx.settings)
-    append_event(case, action=action.name, action_title=action.title, actor=actor,
-                 assignment=assignment, level=action.level, from_state=from_state,
-                 to_state=to_state, decision=action.decision, opinion=opinion, data=values)
+        changes.update(state=to_state, state_entered_at=now)
+    event = new_event(case, action=action.name, action_title=action.title, actor=actor,
+                      assignment=assignment, level=action.level, from_state=from_state,
+                      to_state=to_state, decision=action.decision, opinion=opinion,
+                      data=values)
+    changes.update(trail_head=event["hash"], event_count=event["seq"])
+    return changes, event
 
 
 def choose_assignment(case: Case, action: Action, actor: User,
@@ -179,17 +206,18 @@ def check_separation(case: Case, action: Action, actor: User) -> None:
                             f"不能再在{LEVEL_TITLES[action.level]}级签署")
 
 
-def _collect_signature(case: Case, action: Action, assignment: RoleAssignment) -> str:
-    """Record a co-signature; the state moves only when every co-signing role has signed."""
+def _collect_signature(case: Case, action: Action,
+                       assignment: RoleAssignment) -> tuple[dict, str]:
+    """The case's co-signatures after this one, and the state it moves to.
+
+    The state moves only when every co-signing role has signed.
+    """
     if not action.cosign:
-        return action.to or case.state
-    signed = dict(case.cosigns.get(action.name, {}))
-    signed[assignment.role] = assignment.user_id
+        return case.cosigns, action.to or case.state
+    signed = {**case.cosigns.get(action.name, {}), assignment.role: assignment.user_id}
     if all(r in signed for r in action.cosign):
-        case.cosigns = {}
-        return action.to
-    case.cosigns = {**case.cosigns, action.name: signed}
-    return case.state
+        return {}, action.to
+    return {**case.cosigns, action.name: signed}, case.state
 
 
 def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:

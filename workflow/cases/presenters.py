@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from workflow.audit.chain import trail
+from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
@@ -26,6 +27,20 @@ FIELD_PREFIX = "f_"
 """Form inputs are named ``f_<field>`` so no field can clash with version/opinion/csrf_token."""
 
 INPUT_TYPES = {"integer": "number", "decimal": "number", "date": "date", "string": "text"}
+
+
+def number_text(value: float | None) -> str:
+    """A bound as people write it: 10000000, not 1e+07; 0.5 stays 0.5."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:f}".rstrip("0")
+
+
+def bounds_hint(f: FieldDef) -> str:
+    """「0 至 10000000」for a number field with bounds, else ""."""
+    if f.type not in ("integer", "decimal") or (f.min is None and f.max is None):
+        return ""
+    return f"{number_text(f.min) or '不限'} 至 {number_text(f.max) or '不限'}"
 
 
 @dataclass
@@ -84,7 +99,7 @@ def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
     return steps
 
 
-def trail_rows(case: Case, definition: Definition) -> list[dict[str, Any]]:
+def trail_rows(events: list[AuditEvent], definition: Definition) -> list[dict[str, Any]]:
     """The audit events as table rows, state names replaced by their titles."""
     return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": e.role,
              "place": e.jurisdiction_name, "action": e.action_title, "opinion": e.opinion,
@@ -92,17 +107,19 @@ def trail_rows(case: Case, definition: Definition) -> list[dict[str, Any]]:
              "from": definition.state_title(e.from_state) if e.from_state else "",
              "to": definition.state_title(e.to_state) if e.to_state else "",
              "hash": e.hash}
-            for e in trail(case)]
+            for e in events]
 
 
-def progress(case: Case, definition: Definition) -> list[dict[str, Any]]:
-    """The states in definition order, each marked done / current / todo."""
-    names = list(definition.states)
-    here = names.index(case.state) if case.state in names else -1
+def progress(case: Case, definition: Definition,
+             events: list[AuditEvent]) -> list[dict[str, Any]]:
+    """The states in definition order, each marked done (passed through), current or todo.
+
+    Optional steps the case skipped (a second notice) stay unmarked.
+    """
+    visited = {s for e in events for s in (e.from_state, e.to_state) if s}
     return [{"title": definition.state_title(n),
-             "mark": "done" if i < here or definition.is_final(case.state)
-             else "current" if i == here else "todo"}
-            for i, n in enumerate(names)]
+             "mark": "current" if n == case.state else "done" if n in visited else "todo"}
+            for n in definition.states]
 
 
 def is_read_only(user: User) -> bool:
@@ -128,6 +145,8 @@ def action_panels(case: Case, definition: Definition, user: User,
                            "id": f"{action.name}-{f.name}",
                            "input": INPUT_TYPES.get(f.type, f.type),
                            "step": "1" if f.type == "integer" else "0.01",
+                           "min": number_text(f.min), "max": number_text(f.max),
+                           "hint": f.help or bounds_hint(f),
                            "value": values.get(f.name), "errors": errors.get(f.name, [])})
         known = {f.name for f in action.form.fields} if action.form else set()
         other = [m for k, msgs in errors.items() if k not in known | {"opinion", "_guards"}
@@ -136,11 +155,9 @@ def action_panels(case: Case, definition: Definition, user: User,
             **item, "kind": action.kind, "fields": fields,
             "form_title": action.form.title if action.form else "",
             "opinion_required": action.opinion_required,
-            "cosign_titles": action.cosign,
             "guards": errors.get("_guards", []), "other_errors": other,
             "opinion": attempt.opinion if mine else "",
             "opinion_errors": errors.get("opinion", []),
-            "message": attempt.message if mine and not errors else "",
             "failed": mine,
         })
     return panels
@@ -150,14 +167,15 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
     """Everything the case page template needs."""
     definition = store.by_version(case.definition_version)
     read_only = is_read_only(user)
+    events = trail(case)
     return {
         "case": case, "summary": case_summary(case), "definition": definition,
         "subject": load_subject(case.subject_type, case.subject_id),
         "final": definition.is_final(case.state),
-        "progress": progress(case, definition),
+        "progress": progress(case, definition, events),
         "steps": collected_steps(case, definition),
         "notices": notices_of(case),
-        "events": trail_rows(case, definition),
+        "events": trail_rows(events, definition),
         "read_only": read_only,
         "actions": [] if read_only else action_panels(case, definition, user, attempt),
         "attempt": attempt,

@@ -71,7 +71,8 @@ def _members(people: People, village: Jurisdiction, head: str, male: bool,
              size: int) -> list[Member]:
     rng, region = people.rng, village.code[:6]
     head_birth = people.birth(1950, 1982)
-    members = [Member(name=head, relation="户主", id_number=people.id_for(region, head_birth, male))]
+    members = [Member(name=head, relation="户主",
+                      id_number=people.id_for(region, head_birth, male))]
     spouse_birth = people.birth(head_birth.year - 4, min(head_birth.year + 4, 1985))
     members.append(Member(name=people.name(not male), relation="配偶",
                           id_number=people.id_for(region, spouse_birth, not male)))

@@ -31,7 +31,7 @@ from workflow.notices.operations import notice_days
 from workflow.registry.models import Household
 
 PROCEDURE = "household_exit"
-PASSWORD_ENV = "WORKFLOW_DEMO_PASSWORD"
+PASSWORD_ENV = "WORKFLOW_DEMO_PASSWORD"  # noqa: S105 (the variable's name)
 HISTORY_DAYS = 60
 # (code, name, username prefix, village prefix, [(code, name, abbreviation)])
 TOWNSHIPS = (
@@ -163,7 +163,10 @@ def _paths(rng: random.Random, village_days: int, township_days: int) -> dict[st
                    "经入户核实，子女务工收入已如实计入，异议不成立")
     close_village = Step((village_days, village_days + 2), "clerk", "close_village_notice",
                          "公示期满无异议，报乡镇审核")
-    review = (lambda h, d: {"files_complete": True, "spot_checked": True})
+
+    def review(household: Household, day: dt.date) -> dict:
+        return {"files_complete": True, "spot_checked": True}
+
     approve = Step((2, 4), "township", "township_approve", "档案齐全，入户抽查属实，同意上报",
                    review)
     approve_notice = Step((2, 4), "township", "township_approve_with_notice",
@@ -242,7 +245,7 @@ def _drive(rng: random.Random, staff: Staff, plans: list[tuple[Household, str]],
     paths = _paths(rng, notice_days(states["village_notice"]["notice"], settings),
                    notice_days(states["township_notice"]["notice"], settings))
     timeline = []
-    for number, (household, variant) in enumerate(plans):
+    for number, (_household, variant) in enumerate(plans):
         steps = paths[variant]
         for index, when in enumerate(_office_times(rng, steps, today)):
             timeline.append((when, number, index))
@@ -313,9 +316,10 @@ def _report(staff: Staff, register: list[Household]) -> list[str]:
     states = Counter(state for (state,) in db.session.execute(
         db.select(Case.state).where(Case.procedure == PROCEDURE)))
     exited = sum(1 for h in register if h.status == "exited")
+    members = sum(len(h.members) for h in register)
     lines += ["", "地区 / places: " + ", ".join(f"{k} {levels[k]}" for k in
                                                 ("city", "county", "township", "village")),
-              f"农户 / households: {len(register)} (成员 {sum(len(h.members) for h in register)} 人, "
+              f"农户 / households: {len(register)} (成员 {members} 人, "
               f"已脱贫销号 {exited} 户)",
               f"案件 / {PROCEDURE} cases: {sum(states.values())}"]
     for state in definition.states:

@@ -54,13 +54,14 @@ class FieldDef:
             "invalid": f"{label}{TYPE_MESSAGES[self.type]}",
         }
         validators: list = []
-        if self.min is not None or self.max is not None:
+        if self.type in ("integer", "decimal"):
+            low = -DEFAULT_LIMIT if self.min is None else self.min
+            high = DEFAULT_LIMIT if self.max is None else self.max
             validators.append(validate.Range(
-                min=self.min, max=self.max,
-                error=f"{label}应在 {_fmt(self.min)} 至 {_fmt(self.max)} 之间"))
+                min=low, max=high, error=f"{label}应在 {_fmt(low)} 至 {_fmt(high)} 之间"))
         kwargs = {"required": self.required, "error_messages": messages, "validate": validators}
         if self.type == "integer":
-            return fields.Integer(strict=False, **kwargs)
+            return WholeNumber(**kwargs)
         if self.type == "decimal":
             messages["special"] = messages["invalid"]
             return fields.Decimal(places=2, allow_nan=False, **kwargs)
@@ -78,9 +79,20 @@ class FieldDef:
         return fields.String(**kwargs)
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "不限"
+class WholeNumber(fields.Integer):
+    """An integer that refuses 1.5 instead of truncating it to 1."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+# Fields without bounds still get these, so no value can overflow a column or a sum.
+DEFAULT_LIMIT = 10**12
+
+
+def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

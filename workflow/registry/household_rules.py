@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from workflow import clock
 from workflow.engine.registry import effect, guard
-from workflow.extensions import db
 from workflow.registry.models import INCOME_KINDS, IncomeRecord
 
 SURVEY = "submit_survey"
@@ -100,12 +99,10 @@ def record_income(ctx) -> None:
     """Write the surveyed income into the register for that year (账实相符)."""
     survey = ctx.values
     year = int(survey["year"])
-    record = db.session.execute(
-        db.select(IncomeRecord).where(IncomeRecord.household_id == ctx.subject.id,
-                                      IncomeRecord.year == year)).scalar_one_or_none()
+    record = ctx.subject.income_for(year)
     if record is None:
-        record = IncomeRecord(household_id=ctx.subject.id, year=year)
-        db.session.add(record)
+        record = IncomeRecord(year=year)
+        ctx.subject.incomes.append(record)
     for kind in INCOME_KINDS:
         setattr(record, kind, Decimal(survey.get(kind) or 0))
     record.household_size = int(survey["household_size"])
