@@ -10,6 +10,7 @@ import os
 import tempfile
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -70,9 +71,17 @@ def postgres_only():
         pytest.skip("needs PostgreSQL (set WORKFLOW_TEST_DATABASE_URL)")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context (fresh g and session), as on a real server."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

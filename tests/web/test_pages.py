@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.conftest import IsolatedClient
 from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, PASSWORD
 from workflow import clock
 from workflow.cases.models import Case
@@ -31,7 +32,7 @@ def login(client, username: str, password: str = PASSWORD):
 def as_user(app):
     """A fresh test client logged in as the named user."""
     def make(username: str):
-        c = app.test_client()
+        c = IsolatedClient(app, app.response_class, use_cookies=True)
         response = login(c, username)
         assert response.status_code == 302, response.get_data(as_text=True)
         return c
@@ -181,7 +182,21 @@ def test_reject_without_opinion_shows_opinion_error(as_user, world):
     assert 'id="appraisal_rejects-opinion-error"' in text(response)
 
 
-def test_stale_version_gets_the_conflict_message(as_user, world):
+def test_stale_page_gets_the_conflict_message(as_user, world):
+    case = new_case(world)
+    perform(case, "submit_survey", world.users["clerk"], data=GOOD_SURVEY)
+    perform(case, "submit_appraisal", world.users["clerk"], data=GOOD_APPRAISAL)
+    team = as_user("team")
+    token, stale = csrf(team, f"/cases/{case.id}"), fresh(case.id).version
+    perform(fresh(case.id), "verify", world.users["clerk"])  # same state, new version
+    response = team.post(f"/cases/{case.id}/actions/verify",
+                         data={"csrf_token": token, "version": str(stale), "opinion": ""})
+    assert response.status_code == 409
+    assert "版本已变化" in text(response) and "请刷新后重试" in text(response)
+    assert fresh(case.id).cosigns == {"verify": {"village_clerk": world.users["clerk"].id}}
+
+
+def test_action_no_longer_open_is_409(as_user, world):
     case = new_case(world)
     clerk = as_user("clerk")
     token = csrf(clerk, f"/cases/{case.id}")
@@ -190,7 +205,7 @@ def test_stale_version_gets_the_conflict_message(as_user, world):
     response = clerk.post(f"/cases/{case.id}/actions/submit_survey",
                           data=survey_form(token, stale))
     assert response.status_code == 409
-    assert "请刷新后重试" in text(response)
+    assert "不能执行“提交入户核算”" in text(response)
 
 
 def test_successful_action_flashes_and_redirects(as_user, world):

@@ -1,0 +1,86 @@
+"""``demo seed``: every household-exit state, sound trails, rare names, and only once."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import pytest
+
+from workflow import clock
+from workflow.audit.chain import verify
+from workflow.auth.models import User
+from workflow.cases.models import Case
+from workflow.demo.seed import PASSWORD_ENV, seed
+from workflow.engine import store
+from workflow.extensions import db
+from workflow.notices.models import Notice, Objection
+from workflow.registry.models import Household
+from workflow.registry.schemas import id_number_problem
+
+
+@pytest.fixture
+def lines(monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, "Demo-口令-2020")
+    return seed(20)
+
+
+def test_every_state_has_a_case_and_every_trail_verifies(lines):
+    states = set(db.session.execute(db.select(Case.state)).scalars())
+    assert set(store.current("household_exit").states) <= states
+    checked, problems = verify()
+    assert checked == db.session.query(Case).count() >= 14
+    assert problems == []
+
+
+def test_special_cases_and_realistic_times(lines):
+    cosigned = db.session.execute(
+        db.select(Case).where(Case.state == "village_verification")).scalars().all()
+    assert any(c.cosigns.get("verify") for c in cosigned)
+    open_objection = db.session.execute(
+        db.select(Objection).join(Notice).where(Objection.outcome == "open",
+                                                Notice.closed_at.is_(None))).scalars().all()
+    assert open_objection
+    returned = db.session.execute(
+        db.select(Case).where(Case.state == "income_survey", Case.event_count > 1)
+    ).scalars().all()
+    assert returned, "a case sent back by the township"
+    assert abs(clock.utcnow() - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
+        minutes=1), "the clock is back to real time"
+    first = db.session.execute(db.select(db.func.min(Case.created_at))).scalar_one()
+    last = db.session.execute(db.select(db.func.max(Case.updated_at))).scalar_one()
+    assert clock.utcnow() - dt.timedelta(days=61) < first < last < clock.utcnow()
+
+
+def test_rare_character_names_round_trip_and_ids_are_valid(lines):
+    found = db.session.execute(
+        db.select(Household).where(Household.head_name.like("%𠮷%"))).scalars().all()
+    assert [h.head_name for h in found] == ["刘𠮷昌"]
+    households = db.session.execute(db.select(Household)).scalars().all()
+    assert len(households) == 20
+    for household in households:
+        assert 2 <= len(household.members) <= 5
+        assert household.income_for(2019) is not None
+        for member in household.members:
+            assert id_number_problem(member.id_number) is None, member.id_number
+
+
+def test_users_and_the_printed_table(lines):
+    user = db.session.execute(db.select(User).filter_by(username="pl_dfs_clerk")).scalar_one()
+    assert user.check_password("Demo-口令-2020")
+    assert any("pl_dfs_clerk" in line and "Demo-口令-2020" in line for line in lines)
+    roles = {a.role for u in db.session.execute(db.select(User)).scalars() for a in u.assignments}
+    assert {"village_clerk", "work_team", "helper", "township_reviewer",
+            "county_poverty_office", "city_poverty_office", "auditor", "admin"} <= roles
+
+
+def test_seed_refuses_a_database_that_has_places(lines):
+    with pytest.raises(click.ClickException, match="已有地区数据"):
+        seed(20)
+
+
+def test_random_passwords_without_the_variable(monkeypatch):
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    table = [line.split() for line in seed(14) if line.startswith("  ") and "_" in line]
+    passwords = [row[1] for row in table if len(row) > 2 and row[2] in {
+        "village_clerk", "work_team", "helper", "township_reviewer", "admin"}]
+    assert len(passwords) > 10 and len(set(passwords)) == len(passwords)
