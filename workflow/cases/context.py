@@ -31,6 +31,13 @@ class Context:
     def subject(self) -> Any:
         return load_subject(self.case.subject_type, self.case.subject_id)
 
+    @cached_property
+    def notice(self) -> Any:
+        """The open notice of the case's current state, if any (one query per sign-off)."""
+        from workflow.notices.operations import current_notice
+
+        return current_notice(self.case)
+
     @property
     def settings(self):
         return current_app.config

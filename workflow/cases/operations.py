@@ -167,7 +167,7 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         "state": case.state, "state_entered_at": case.state_entered_at,
     }
     if to_state != from_state:
-        notices.leave_state(case, definition, from_state, action)
+        notices.leave_state(ctx, from_state)
         notices.enter_state(case, definition, to_state, ctx.settings)
         changes.update(state=to_state, state_entered_at=now)
     event = new_event(case, action=action.name, action_title=action.title, actor=actor,

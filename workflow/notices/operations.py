@@ -5,7 +5,7 @@ import datetime as dt
 
 from workflow import clock
 from workflow.cases.models import Case
-from workflow.engine.definitions import Action, Definition
+from workflow.engine.definitions import Definition
 from workflow.engine.registry import effect, guard
 from workflow.extensions import db
 from workflow.notices.models import Notice, Objection
@@ -28,11 +28,11 @@ def enter_state(case: Case, definition: Definition, state: str, settings) -> Non
                           ends_on=start + dt.timedelta(days=days - 1), min_days=days))
 
 
-def leave_state(case: Case, definition: Definition, state: str, action: Action) -> None:
+def leave_state(ctx, state: str) -> None:
     """Close the open notice of ``state`` with the action that ended it."""
-    if not definition.states[state].get("notice"):
+    if not ctx.definition.states[state].get("notice"):
         return
-    notice = current_notice(case)
+    notice, action = ctx.notice, ctx.action
     if notice is not None:
         notice.closed_at = clock.utcnow()
         notice.outcome = action.name
@@ -53,7 +53,7 @@ def notices_of(case: Case) -> list[Notice]:
 
 @guard("notice_period_over")
 def notice_period_over(ctx) -> list[str]:
-    notice = current_notice(ctx.case)
+    notice = ctx.notice
     if notice is None:
         return ["本环节没有进行中的公示"]
     if not notice.is_over:
@@ -64,27 +64,26 @@ def notice_period_over(ctx) -> list[str]:
 
 @guard("no_open_objections")
 def no_open_objections(ctx) -> list[str]:
-    notice = current_notice(ctx.case)
+    notice = ctx.notice
     pending = len(notice.open_objections) if notice else 0
     return [f"公示期间有 {pending} 条异议尚未处理，须先核实处理"] if pending else []
 
 
 @guard("open_objection_exists")
 def open_objection_exists(ctx) -> list[str]:
-    notice = current_notice(ctx.case)
+    notice = ctx.notice
     return [] if notice and notice.open_objections else ["没有待处理的异议"]
 
 
 @effect("record_objection")
 def record_objection(ctx) -> None:
-    notice = current_notice(ctx.case)
-    db.session.add(Objection(notice_id=notice.id, content=ctx.values["content"],
+    db.session.add(Objection(notice_id=ctx.notice.id, content=ctx.values["content"],
                              raised_by=ctx.values.get("raised_by") or "匿名",
                              recorded_at=clock.utcnow()))
 
 
 def _resolve_oldest(ctx, outcome: str) -> None:
-    objection = current_notice(ctx.case).open_objections[0]
+    objection = ctx.notice.open_objections[0]
     objection.outcome = outcome
     objection.resolution = ctx.opinion
 
