@@ -201,19 +201,25 @@ class Catalog:
     forms: dict[str, FormDef]
 
 
+def _load_file(path: Path, schema, problems: list[str]) -> dict | None:
+    """The file's body checked against ``schema``, or None with its problems noted."""
+    try:
+        return schema.load(_read_yaml(path) or {})
+    except DefinitionError as exc:
+        problems += exc.problems
+    except ValidationError as exc:
+        problems += _schema_errors(path, exc)
+    return None
+
+
 def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
     """Read and check every file; raise DefinitionError listing every problem found."""
     registry.load_builtin()
     problems: list[str] = []
     form_bodies: dict[str, dict] = {}
     for path in sorted(Path(forms_dir).glob("*.yaml")):
-        try:
-            body = FormSchema().load(_read_yaml(path) or {})
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        except ValidationError as exc:
-            problems += _schema_errors(path, exc)
+        body = _load_file(path, FormSchema(), problems)
+        if body is None:
             continue
         names = [f["name"] for f in body["fields"]]
         dupes = {n for n in names if names.count(n) > 1}
@@ -224,13 +230,8 @@ def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
         form_bodies[body["key"]] = {"title": body["title"], "fields": body["fields"]}
     procedures: dict[str, Definition] = {}
     for path in sorted(Path(states_dir).glob("*.yaml")):
-        try:
-            proc = ProcedureSchema().load(_read_yaml(path) or {})
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        except ValidationError as exc:
-            problems += _schema_errors(path, exc)
+        proc = _load_file(path, ProcedureSchema(), problems)
+        if proc is None:
             continue
         graph = check_graph(proc, set(form_bodies))
         if proc["key"] in procedures:
