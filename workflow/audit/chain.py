@@ -28,9 +28,9 @@ def new_event(case: Case, *, action: str, action_title: str, actor: User,
     return values
 
 
-def insert_event(values: dict[str, Any]) -> None:
-    """Write one event (a plain INSERT: the trail is append-only, no ORM bookkeeping)."""
-    db.session.execute(AuditEvent.__table__.insert(), values)
+def insert_events(events: list[dict[str, Any]]) -> None:
+    """Write events (a plain INSERT: the trail is append-only, no ORM bookkeeping)."""
+    db.session.execute(AuditEvent.__table__.insert(), events)
 
 
 @dataclass

@@ -8,6 +8,7 @@ and commits, all in one transaction. Any failure rolls everything back.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import clock
-from workflow.audit.chain import insert_event, new_event
+from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases.context import Context, load_subject
+from workflow.cases.context import SUBJECT_MODELS, Context, load_subject
 from workflow.cases.models import Case
 from workflow.engine import registry, store
 from workflow.engine.definitions import Action, Definition
-from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
 from workflow.notices import operations as notices
@@ -66,7 +67,7 @@ def create_case(procedure: str, subject_id: int, actor: User, *, role: str | Non
                           assignment=starters[0], level=starters[0].jurisdiction.level,
                           from_state="", to_state=definition.initial, decision="agree",
                           opinion="", data={})
-        insert_event(event)
+        insert_events([event])
         case.trail_head, case.event_count = event["hash"], event["seq"]
         db.session.commit()
     except Exception:
@@ -79,24 +80,56 @@ def _final_states(definition: Definition) -> list[str]:
     return [s for s in definition.states if definition.is_final(s)]
 
 
+@dataclass
+class SignOff:
+    """One sign-off asked for: the case, the action and what the official entered."""
+
+    case: Case
+    action: str
+    version: int | None = None
+    opinion: str = ""
+    data: dict[str, Any] | None = None
+    role: str | None = None
+
+
 def perform(case: Case, action_name: str, actor: User, *, version: int | None = None,
             opinion: str = "", data: dict[str, Any] | None = None,
             role: str | None = None) -> Case:
-    """Carry out one sign-off on ``case`` (see the module docstring); returns the case.
+    """Carry out one sign-off on ``case`` (see the module docstring); returns the case."""
+    perform_many([SignOff(case, action_name, version, opinion, data, role)], actor)
+    return case
 
-    The case row and its event are written with two plain statements rather than the
-    ORM's unit of work: the UPDATE carries the version check, and this keeps a sign-off
-    well under a millisecond of database work.
+
+def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
+    """Sign off several cases at once (批量办理), all or none, in one transaction.
+
+    Each case passes every check of ``perform``; an error names the case it stopped at.
+    The case rows and events are written with two plain statements (executemany) rather
+    than the ORM's unit of work: the UPDATE carries the version check of every case.
     """
+    cases = [s.case for s in sign_offs]
+    if len({c.id for c in cases}) != len(cases):
+        raise Conflict("同一案件在一次批量办理中只能出现一次")
+    results = []
     try:
-        changes, event = _decide(case, action_name, actor, version, (opinion or "").strip(),
-                                 data, role)
+        subjects = prefetch_subjects(cases)
+        for item in sign_offs:
+            try:
+                results.append(_decide(item.case, item.action, actor, item.version,
+                                       (item.opinion or "").strip(), item.data, item.role,
+                                       subjects.get((item.case.subject_type,
+                                                     item.case.subject_id))))
+            except WorkflowError as exc:
+                if len(sign_offs) > 1:
+                    exc.message = f"案件 {item.case.id}：{exc.message}"
+                raise
         db.session.flush()  # whatever the effects changed in the register and notices
-        updated = db.session.execute(
-            CASE_UPDATE, {**changes, "_id": case.id, "_version": case.version}).rowcount
-        if updated != 1:
+        updated = db.session.execute(CASE_UPDATE, [
+            {**changes, "_id": case.id, "_version": case.version}
+            for case, (changes, _) in zip(cases, results, strict=True)]).rowcount
+        if updated != len(cases):
             raise Conflict(STALE)
-        insert_event(event)
+        insert_events([event for _, event in results])
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -104,9 +137,25 @@ def perform(case: Case, action_name: str, actor: User, *, version: int | None = 
     except Exception:
         db.session.rollback()
         raise
-    for name, value in changes.items():
-        set_committed_value(case, name, value)
-    return case
+    for case, (changes, _) in zip(cases, results, strict=True):
+        for name, value in changes.items():
+            set_committed_value(case, name, value)
+    return cases
+
+
+def prefetch_subjects(cases: list[Case]) -> dict[tuple[str, int], Any]:
+    """The subjects of many cases, loaded in one query per type (none for a single case)."""
+    by_type: dict[str, list[int]] = {}
+    for case in cases:
+        by_type.setdefault(case.subject_type, []).append(case.subject_id)
+    found: dict[tuple[str, int], Any] = {}
+    for subject_type, ids in by_type.items():
+        if len(ids) > 1:
+            model = SUBJECT_MODELS[subject_type]
+            for row in db.session.execute(db.select(model).where(model.id.in_(ids))
+                                          .options(*model.prefetch())).scalars():
+                found[(subject_type, row.id)] = row
+    return found
 
 
 STALE = "案件已被他人处理，请刷新后重试"
@@ -120,7 +169,8 @@ CASE_UPDATE = (Case.__table__.update()
 
 
 def _decide(case: Case, action_name: str, actor: User, version: int | None, opinion: str,
-            data: dict[str, Any] | None, role: str | None) -> tuple[dict, dict]:
+            data: dict[str, Any] | None, role: str | None,
+            subject: Any = None) -> tuple[dict, dict]:
     """Run every check, the guards and the effects; return the case's new values and event."""
     definition = store.by_version(case.definition_version)
     action = definition.actions.get(action_name)
@@ -144,6 +194,8 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         raise Invalid("表单有误，请按提示修改", errors)
     ctx = Context(case=case, definition=definition, action=action, actor=actor,
                   assignment=assignment, values=values, opinion=opinion)
+    if subject is not None:
+        ctx.subject = subject  # fills the cached property
     reasons = [r for g in action.guards for r in registry.GUARDS[g](ctx)]
     if reasons:
         raise Invalid("不符合办理条件", {"_guards": reasons})

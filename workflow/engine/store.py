@@ -26,7 +26,9 @@ def current(key: str) -> Definition:
 
 def ensure_stored(definition: Definition) -> None:
     """Keep the snapshot a new case starts on (in the caller's transaction)."""
-    if db.session.get(ProcedureVersion, definition.version) is None:
+    known = db.session.execute(db.select(ProcedureVersion.version).where(
+        ProcedureVersion.version == definition.version)).first()
+    if known is None:
         db.session.add(ProcedureVersion(version=definition.version, key=definition.key,
                                         body=definition.body))
         db.session.flush()

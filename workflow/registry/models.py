@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
@@ -51,6 +51,11 @@ class Household(db.Model):
     incomes: Mapped[list[IncomeRecord]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="IncomeRecord.year",
     )
+
+    @classmethod
+    def prefetch(cls) -> tuple:
+        """Loader options that bring what the household guards read, in bulk."""
+        return (selectinload(cls.members), selectinload(cls.incomes))
 
     @property
     def size(self) -> int:
