@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import click
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import clock
 from workflow.auth.models import ROLES, RoleAssignment, User
@@ -75,6 +76,7 @@ class Step:
 # --- places and users -----------------------------------------------------------------
 
 def _build_places() -> tuple[Jurisdiction, Jurisdiction, list[tuple[Jurisdiction, str, list]]]:
+    """The city, the county, and each township with its login name and (village, prefix)s."""
     city = add_place("210300", "鞍山市", "city")
     county = add_place("210323", "岫岩满族自治县", "county", city)
     townships = []
@@ -121,7 +123,9 @@ class Staff:
         return self.by_place[(role, place.code)]
 
 
-def _build_staff(staff: Staff, city, county, townships) -> None:
+def _build_staff(staff: Staff, city: Jurisdiction, county: Jurisdiction,
+                 townships: list[tuple[Jurisdiction, str, list]]) -> None:
+    """One user per role per place where that role acts (see DESIGN.md, roles)."""
     for township, login, villages in townships:
         for village, prefix in villages:
             for role, suffix in VILLAGE_ROLES:
@@ -136,6 +140,7 @@ def _build_staff(staff: Staff, city, county, townships) -> None:
 # --- the steps of a case --------------------------------------------------------------
 
 def _appraisal(rng: random.Random) -> Callable[[Household, dt.date], dict]:
+    """The democratic appraisal form: a majority of the attending representatives agree."""
     def fill(household: Household, day: dt.date) -> dict:
         attendees = rng.randint(24, 45)
         against = rng.randint(0, 2)
@@ -279,7 +284,13 @@ def seed(households: int = 50) -> list[str]:
         raise click.ClickException(
             f"至少需要 {len(REQUIRED)} 户才能覆盖每个环节 (need at least {len(REQUIRED)} "
             "households to have a case in every state)")
-    if db.session.execute(db.select(Jurisdiction.id).limit(1)).first():
+    try:
+        has_places = db.session.execute(db.select(Jurisdiction.id).limit(1)).first()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            "数据库尚未建表，请先运行 flask --app wsgi db upgrade (the schema is missing; "
+            "run `flask --app wsgi db upgrade` first)") from exc
+    if has_places:
         raise click.ClickException(
             "数据库中已有地区数据，演示数据只能写入空数据库 (the database already has "
             "places; demo seed runs only once, on an empty database)")
@@ -305,12 +316,16 @@ def seed(households: int = 50) -> list[str]:
 
 
 def _report(staff: Staff, register: list[Household]) -> list[str]:
+    """Header, the table of logins, and what was created."""
     definition = store.current(PROCEDURE)
+    width = max(len(a.password) for a in staff.accounts)
     lines = ["演示数据已生成：鞍山市 > 岫岩满族自治县 (demo data created; people are fictional)",
+             f"所有用户的密码取自 {PASSWORD_ENV} (every user has the password from "
+             f"{PASSWORD_ENV})" if staff.shared else
              "用户与密码（仅显示这一次）/ users and passwords (shown only now):",
-             f"  {'username':<20} {'password':<14} {'role':<24} place"]
+             f"  {'username':<20} {'password':<{width}} {'role':<24} place"]
     for a in staff.accounts:
-        lines.append(f"  {a.username:<20} {a.password:<14} {a.role:<24} "
+        lines.append(f"  {a.username:<20} {a.password:<{width}} {a.role:<24} "
                      f"{a.place.code} {a.place.name}（{ROLES[a.role]}）")
     levels = Counter(level for (level,) in db.session.execute(db.select(Jurisdiction.level)))
     states = Counter(state for (state,) in db.session.execute(
