@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases.context import SUBJECT_MODELS, Context, load_subject
+from workflow.cases.context import SUBJECT_MODELS, Context
 from workflow.cases.models import Case
 from workflow.engine import registry, store
 from workflow.engine.definitions import Action, Definition
@@ -33,47 +33,69 @@ MAX_OPINION = 2000
 
 def create_case(procedure: str, subject_id: int, actor: User, *, role: str | None = None) -> Case:
     """Open a case of ``procedure`` for a subject in the actor's scope (committed)."""
+    return create_cases(procedure, [subject_id], actor, role=role)[0]
+
+
+def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
+                 role: str | None = None) -> list[Case]:
+    """Open one case per subject (批量发起), all or none; errors name the subject."""
     definition = store.current(procedure)
-    subject_type = definition.body["procedure"]["subject"]
-    subject = load_subject(subject_type, subject_id)
-    if subject is None or not any(a.jurisdiction.contains(subject.village)
-                                  for a in actor.assignments):
-        raise NotFound("该对象不存在或不在您的管辖范围内")
-    starters = [a for a in actor.roles_over(subject.village)
-                if a.role in definition.body["procedure"]["start_roles"]
-                and (role is None or a.role == role)]
-    if not starters:
-        raise Forbidden(f"您的角色不能发起“{definition.title}”")
-    open_case = db.session.execute(
-        db.select(Case.id).where(Case.procedure == procedure, Case.subject_id == subject_id,
-                                 Case.subject_type == subject_type,
-                                 Case.state.not_in(_final_states(definition)))
-    ).first()
-    if open_case:
-        raise Conflict(f"该对象已有进行中的“{definition.title}”案件（编号 {open_case.id}）")
+    proc = definition.body["procedure"]
+    subject_type = proc["subject"]
+    if len(set(subject_ids)) != len(subject_ids):
+        raise Conflict("同一对象在一次批量发起中只能出现一次")
+    model = SUBJECT_MODELS[subject_type]
+    found = {row.id: row for row in db.session.execute(
+        db.select(model).where(model.id.in_(subject_ids))).scalars()}
+    open_cases = dict(db.session.execute(
+        db.select(Case.subject_id, Case.id).where(
+            Case.procedure == procedure, Case.subject_type == subject_type,
+            Case.subject_id.in_(subject_ids),
+            Case.state.not_in(_final_states(definition)))).all())
+    starters = []
+    for subject_id in subject_ids:
+        prefix = f"对象 {subject_id}：" if len(subject_ids) > 1 else ""
+        subject = found.get(subject_id)
+        if subject is None or not any(a.jurisdiction.contains(subject.village)
+                                      for a in actor.assignments):
+            raise NotFound(f"{prefix}该对象不存在或不在您的管辖范围内")
+        allowed = [a for a in actor.roles_over(subject.village)
+                   if a.role in proc["start_roles"] and (role is None or a.role == role)]
+        if not allowed:
+            raise Forbidden(f"{prefix}您的角色不能发起“{definition.title}”")
+        if subject_id in open_cases:
+            raise Conflict(f"{prefix}该对象已有进行中的“{definition.title}”案件"
+                           f"（编号 {open_cases[subject_id]}）")
+        starters.append(allowed[0])
     try:
         store.ensure_stored(definition)
-        now = clock.utcnow()
-        case = Case(procedure=procedure, definition_version=definition.version,
-                    subject_type=subject_type, subject_id=subject_id,
-                    village_id=subject.village_id, jurisdiction_path=subject.jurisdiction_path,
-                    title=f"{definition.title}：{subject.head_name}", state=definition.initial,
-                    year=clock.today().year, data={}, cosigns={}, signers={},
-                    created_by_id=actor.id, created_at=now, updated_at=now,
-                    state_entered_at=now)
-        db.session.add(case)
-        db.session.flush()
-        event = new_event(case, action="create", action_title="发起", actor=actor,
-                          assignment=starters[0], level=starters[0].jurisdiction.level,
-                          from_state="", to_state=definition.initial, decision="agree",
-                          opinion="", data={})
-        insert_events([event])
-        case.trail_head, case.event_count = event["hash"], event["seq"]
+        now, year = clock.utcnow(), clock.today().year
+        cases = [Case(procedure=procedure, definition_version=definition.version,
+                      subject_type=subject_type, subject_id=sid, village_id=found[sid].village_id,
+                      jurisdiction_path=found[sid].jurisdiction_path,
+                      title=f"{definition.title}：{found[sid].head_name}",
+                      state=definition.initial, year=year, data={}, cosigns={}, signers={},
+                      created_by_id=actor.id, created_at=now, updated_at=now,
+                      state_entered_at=now, trail_head="", event_count=0)
+                 for sid in subject_ids]
+        db.session.add_all(cases)
+        db.session.flush()  # one multi-row INSERT; gives the ids the events hash over
+        events = [new_event(case, action="create", action_title="发起", actor=actor,
+                            assignment=starter, level=starter.jurisdiction.level,
+                            from_state="", to_state=definition.initial, decision="agree",
+                            opinion="", data={})
+                  for case, starter in zip(cases, starters, strict=True)]
+        insert_events(events)
+        db.session.execute(TRAIL_START, [{"_id": e["case_id"], "trail_head": e["hash"]}
+                                         for e in events])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return case
+    for case, event in zip(cases, events, strict=True):
+        set_committed_value(case, "trail_head", event["hash"])
+        set_committed_value(case, "event_count", 1)
+    return cases
 
 
 def _final_states(definition: Definition) -> list[str]:
@@ -112,13 +134,12 @@ def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
         raise Conflict("同一案件在一次批量办理中只能出现一次")
     results = []
     try:
-        subjects = prefetch_subjects(cases)
+        preloaded = prefetch(cases) if len(cases) > 1 else {}
         for item in sign_offs:
             try:
                 results.append(_decide(item.case, item.action, actor, item.version,
                                        (item.opinion or "").strip(), item.data, item.role,
-                                       subjects.get((item.case.subject_type,
-                                                     item.case.subject_id))))
+                                       preloaded.get(item.case.id, {})))
             except WorkflowError as exc:
                 if len(sign_offs) > 1:
                     exc.message = f"案件 {item.case.id}：{exc.message}"
@@ -143,25 +164,30 @@ def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
     return cases
 
 
-def prefetch_subjects(cases: list[Case]) -> dict[tuple[str, int], Any]:
-    """The subjects of many cases, loaded in one query per type (none for a single case)."""
+def prefetch(cases: list[Case]) -> dict[int, dict[str, Any]]:
+    """For a batch: each case's subject and open notice, in one query per kind."""
     by_type: dict[str, list[int]] = {}
     for case in cases:
         by_type.setdefault(case.subject_type, []).append(case.subject_id)
-    found: dict[tuple[str, int], Any] = {}
+    subjects: dict[tuple[str, int], Any] = {}
     for subject_type, ids in by_type.items():
-        if len(ids) > 1:
-            model = SUBJECT_MODELS[subject_type]
-            for row in db.session.execute(db.select(model).where(model.id.in_(ids))
-                                          .options(*model.prefetch())).scalars():
-                found[(subject_type, row.id)] = row
-    return found
+        model = SUBJECT_MODELS[subject_type]
+        for row in db.session.execute(db.select(model).where(model.id.in_(ids))
+                                      .options(*model.prefetch())).scalars():
+            subjects[(subject_type, row.id)] = row
+    open_notices = {n.case_id: n for n in notices.open_notices([c.id for c in cases])}
+    return {case.id: {"subject": subjects.get((case.subject_type, case.subject_id)),
+                      "notice": n if (n := open_notices.get(case.id)) and n.state == case.state
+                      else None}
+            for case in cases}
 
 
 STALE = "案件已被他人处理，请刷新后重试"
 _CHANGED = ("state", "state_entered_at", "data", "cosigns", "signers", "updated_at",
             "version", "trail_head", "event_count")
-# Built once with bound parameters so SQLAlchemy compiles it once per process.
+# Built once with bound parameters so SQLAlchemy compiles them once per process.
+TRAIL_START = (Case.__table__.update().where(Case.__table__.c.id == bindparam("_id"))
+               .values(trail_head=bindparam("trail_head"), event_count=1))
 CASE_UPDATE = (Case.__table__.update()
                .where(Case.__table__.c.id == bindparam("_id"),
                       Case.__table__.c.version == bindparam("_version"))
@@ -170,7 +196,7 @@ CASE_UPDATE = (Case.__table__.update()
 
 def _decide(case: Case, action_name: str, actor: User, version: int | None, opinion: str,
             data: dict[str, Any] | None, role: str | None,
-            subject: Any = None) -> tuple[dict, dict]:
+            preloaded: dict[str, Any] | None = None) -> tuple[dict, dict]:
     """Run every check, the guards and the effects; return the case's new values and event."""
     definition = store.by_version(case.definition_version)
     action = definition.actions.get(action_name)
@@ -194,8 +220,8 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         raise Invalid("表单有误，请按提示修改", errors)
     ctx = Context(case=case, definition=definition, action=action, actor=actor,
                   assignment=assignment, values=values, opinion=opinion)
-    if subject is not None:
-        ctx.subject = subject  # fills the cached property
+    for name, value in (preloaded or {}).items():
+        setattr(ctx, name, value)  # fills the cached properties (subject, notice)
     reasons = [r for g in action.guards for r in registry.GUARDS[g](ctx)]
     if reasons:
         raise Invalid("不符合办理条件", {"_guards": reasons})

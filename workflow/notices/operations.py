@@ -45,6 +45,13 @@ def current_notice(case: Case) -> Notice | None:
     ).scalars().first()
 
 
+def open_notices(case_ids: list[int]) -> list[Notice]:
+    """The open notices of many cases, objections included."""
+    return db.session.execute(
+        db.select(Notice).where(Notice.case_id.in_(case_ids), Notice.closed_at.is_(None))
+    ).scalars().all()
+
+
 def notices_of(case: Case) -> list[Notice]:
     return db.session.execute(
         db.select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)
