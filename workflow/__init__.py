@@ -32,7 +32,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.extensions["workflow.catalog"] = load_catalog(app.config["STATES_FOLDER"],
                                                       app.config["FORMS_FOLDER"])
 
-    from workflow import cli, web
+    from workflow import cli, documents, web
     from workflow.api.views import api
     from workflow.auth.views import auth
     from workflow.cases.views import cases
@@ -43,6 +43,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.exempt(api)
     web.init_app(app)
     cli.init_app(app)
+    documents.init_app(app)
     return app
 
 

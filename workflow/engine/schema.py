@@ -1,6 +1,9 @@
 """Marshmallow schemas for the YAML files: the shape check before the graph check."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from workflow.engine.forms import FIELD_TYPES
@@ -50,6 +53,15 @@ class NoticeSchema(Schema):
 
 
 TITLE = validate.Length(min=1, max=64)
+PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
+
+
+def pdf_template(name: str) -> None:
+    """A sheet template is a plain file name under templates/pdf/ that exists."""
+    if not re.fullmatch(r"[a-z0-9_]+\.html", name):
+        raise ValidationError("a file name under templates/pdf/, like my_sheet.html")
+    if not (PDF_TEMPLATES / name).is_file():
+        raise ValidationError(f"templates/pdf/{name} does not exist")
 
 
 class StateSchema(Schema):
@@ -98,6 +110,8 @@ class ProcedureSchema(Schema):
     initial = fields.String(required=True)
     start_roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     copies = fields.List(fields.String(), load_default=list)
+    # The approval sheet template under templates/pdf/ (default: the generic sheet.html).
+    sheet_template = fields.String(load_default=None, validate=pdf_template)
     states = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StateSchema),
                          required=True, validate=validate.Length(min=2))
     actions = fields.List(fields.Nested(ActionSchema), required=True,

@@ -1,0 +1,31 @@
+"""PDF documents: approval sheets, public notices, announcements and archive covers.
+
+Rendered with WeasyPrint from Jinja templates under templates/pdf/, with shipped subset
+fonts (see ``fonts``); each carries a verification code and QR code checked by the
+public page ``/verify/<case_id>/<code>`` (see ``verify``); batches are made in the
+background (see ``jobs``).
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the routes and the ``flask documents`` commands; set the defaults.
+
+    Settings (environment ``WORKFLOW_<NAME>``): ``PUBLIC_BASE_URL`` — the address printed
+    in verification links (default: the address of the request); ``DOCUMENTS_FOLDER`` —
+    where batch PDFs are written (default ``instance/documents``; shared storage when
+    several app servers run); ``DOCUMENTS_BATCH_MAX`` — most cases in one batch (2000).
+    """
+    from workflow.documents.cli import documents_cli
+    from workflow.documents.views import documents
+
+    app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("WORKFLOW_PUBLIC_BASE_URL"))
+    app.config.setdefault("DOCUMENTS_FOLDER", os.environ.get("WORKFLOW_DOCUMENTS_FOLDER"))
+    app.config.setdefault("DOCUMENTS_BATCH_MAX",
+                          int(os.environ.get("WORKFLOW_DOCUMENTS_BATCH_MAX", "2000")))
+    app.register_blueprint(documents)
+    app.cli.add_command(documents_cli)

@@ -1,0 +1,98 @@
+"""HTML (Jinja, templates/pdf/) to PDF with WeasyPrint, fast and safe for a web process.
+
+- One stylesheet (templates/pdf/pdf.css plus the @font-face rules of the shipped subset
+  fonts) is parsed once per process with one ``FontConfiguration``, so a document
+  pays neither CSS parsing nor font registration.
+- Every document is laid out on its own (its page numbers count from 1) and any number
+  of them are then written as one PDF: the fonts are embedded once for the whole batch.
+- WeasyPrint calls hold one process-wide lock (Pango and fontconfig are not meant to be
+  driven from several threads at once); a batch takes it one document at a time, so a
+  single sheet asked for meanwhile waits for one document, not for the batch.
+- Documents fetch nothing: only the shipped fonts and ``data:`` URIs (the QR codes).
+- Layout time grows with every element and text line, so the templates are lean and the
+  whitespace between tags is stripped before WeasyPrint parses the HTML.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from workflow.documents.fonts import FONT_DIR, font_face_css
+
+_LOCK = threading.RLock()
+# Whitespace between tags only makes boxes to lay out; templates space text with 　.
+_BETWEEN_TAGS = re.compile(r">\s+<")
+_STATE: dict[str, Any] = {}
+
+
+class LeanHTML(HTML):
+    """HTML with templates/pdf/ua.css as the user-agent stylesheet.
+
+    WeasyPrint's own HTML stylesheet holds attribute selectors ([hidden], [dir=...])
+    that are tried on every element; the documents use a dozen elements, and a
+    stylesheet for just those lays a sheet out about 10 % faster.
+    """
+
+    def _ua_stylesheets(self, *args, **kwargs):
+        return [_STATE["ua"]]
+
+
+class LocalFetcher(URLFetcher):
+    """Lets documents load the shipped fonts and inline ``data:`` URIs, nothing else."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:") or url.startswith(FONT_DIR.as_uri() + "/"):
+            return super().fetch(url, headers)
+        raise ValueError(f"documents may not load {url}")
+
+
+def _pdf_folder() -> Path:
+    return Path(current_app.root_path, current_app.template_folder or "templates", "pdf")
+
+
+def _styles() -> tuple[CSS, FontConfiguration]:
+    """The process's parsed stylesheet and font configuration (built on first use)."""
+    with _LOCK:
+        path, ua_path = _pdf_folder() / "pdf.css", _pdf_folder() / "ua.css"
+        stamp = (str(path), path.stat().st_mtime, ua_path.stat().st_mtime)
+        if _STATE.get("stamp") != stamp:
+            font_config = FontConfiguration()
+            text = font_face_css() + "\n" + path.read_text(encoding="utf-8")
+            _STATE.update(stamp=stamp, font_config=font_config,
+                          css=CSS(string=text, font_config=font_config,
+                                  url_fetcher=LocalFetcher()),
+                          ua=CSS(string=ua_path.read_text(encoding="utf-8")))
+        return _STATE["css"], _STATE["font_config"]
+
+
+def layout(template: str, **context: Any) -> Document:
+    """Render ``template`` (under templates/) with ``context`` and lay it out as pages."""
+    html = _BETWEEN_TAGS.sub("><", render_template(template, **context))
+    css, font_config = _styles()
+    with _LOCK:
+        return LeanHTML(string=html, url_fetcher=LocalFetcher()).render(
+            stylesheets=[css], font_config=font_config)
+
+
+def write(documents: Iterable[Document], target: str | Path | None = None) -> bytes | None:
+    """All pages of ``documents`` as one PDF (bytes, or written to ``target``)."""
+    documents = list(documents)
+    if not documents:
+        raise ValueError("nothing to write")
+    pages = [page for document in documents for page in document.pages]
+    with _LOCK:
+        combined = documents[0].copy(pages)
+        return combined.write_pdf(target)
+
+
+def pdf(template: str, **context: Any) -> bytes:
+    """One document as PDF bytes."""
+    return write([layout(template, **context)])
