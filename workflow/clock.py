@@ -26,6 +26,11 @@ def to_local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(CHINA)
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """Naive-UTC moment at which ``day`` begins in China Standard Time."""
+    return dt.datetime.combine(day, dt.time()) - dt.timedelta(hours=8)
+
+
 def travel(delta: dt.timedelta) -> None:
     """Move the clock forward (or back) by ``delta``; tests only."""
     global _offset

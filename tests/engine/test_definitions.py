@@ -69,6 +69,10 @@ def test_the_shipped_definitions_load(dirs):
      "起始状态 limbo 不存在"),
     (lambda b: b.update(initial="start"),
      "初始状态 start 不存在"),
+    (lambda b: action(b, "submit_survey").update(evidence=["selfie"]),
+     "动作 submit_survey: 未声明的证明材料种类 selfie"),
+    (lambda b: b.update(deadline={"setting": "x", "met_in": ["limbo"]}),
+     "deadline.met_in: 状态 limbo 不存在"),
 ])
 def test_broken_definitions_are_refused_with_file_and_reason(dirs, mutate, expected):
     problems = problems_for(dirs, mutate)
@@ -112,3 +116,35 @@ def test_version_is_the_content_hash(dirs):
     changed["states"]["village_notice"]["notice"]["min_days"] = 10
     write(states, changed)
     assert load_catalog(states, forms).procedures["household_exit"].version != first
+
+
+def test_unknown_subject_and_bad_dependent_choices_are_refused(dirs):
+    states, forms = dirs
+    body = yaml.safe_load(yaml.safe_dump(GOOD))
+    body["subject"] = "tractor"
+    write(states, body)
+    with pytest.raises(DefinitionError) as exc:
+        load_catalog(states, forms)
+    assert "broken.yaml: 格式错误" in exc.value.problems[0] and "subject" in exc.value.problems[0]
+    (states / "broken.yaml").unlink()
+    form = yaml.safe_load((forms / "house_appraisal.yaml").read_text(encoding="utf-8"))
+    form["fields"][4]["choices_by"]["options"]["C"] = ["demolish"]
+    (forms / "house_appraisal.yaml").write_text(yaml.safe_dump(form, allow_unicode=True),
+                                                encoding="utf-8")
+    with pytest.raises(DefinitionError) as exc:
+        load_catalog(states, forms)
+    assert any("house_appraisal.yaml" in p and "choices_by" in p for p in exc.value.problems)
+
+
+def test_dependent_choices_are_checked_with_a_chinese_message(app):
+    from workflow.engine import store
+
+    form = store.catalog().forms["house_appraisal"]
+    base = {"grade": "C", "appraised_on": "2020-03-10", "appraiser": "王工",
+            "certificate_no": "A1"}
+    values, errors = form.validate({**base, "method": "repair"})
+    assert errors == {} and values["method"] == "repair"
+    _, errors = form.validate({**base, "method": "new_build"})
+    assert errors["method"] == ["「改造方式」与「鉴定等级」不符：C级（局部危险）只能选择修缮加固"]
+    _, errors = form.validate({**base, "grade": "D", "method": "repair"})
+    assert "原址翻建、异地新建" in errors["method"][0]

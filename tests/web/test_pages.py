@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from tests.conftest import IsolatedClient
 from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, PASSWORD
 from workflow import clock
 from workflow.cases.models import Case
@@ -26,17 +25,6 @@ def csrf(client, url: str = "/login") -> str:
 def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": csrf(client)})
-
-
-@pytest.fixture
-def as_user(app):
-    """A fresh test client logged in as the named user."""
-    def make(username: str):
-        c = IsolatedClient(app, app.response_class, use_cookies=True)
-        response = login(c, username)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return c
-    return make
 
 
 def new_case(world, index: int = 0) -> Case:
@@ -259,8 +247,34 @@ def test_case_list_filters_narrow_the_list(as_user, world):
     assert "已忽略此条件" in text(county.get("/cases?from=2020-02-30"))
 
 
+def test_case_list_dates_are_china_calendar_days(as_user, world):
+    """A case touched at 01:00 China time (17:00 UTC the day before) is on its China day."""
+    case = new_case(world)
+    case.updated_at = dt.datetime(2026, 3, 9, 17, 0)  # 2026-03-10 01:00 CST
+    db.session.commit()
+    county = as_user("county")
+    link = f"/cases/{case.id}\""
+    assert link in text(county.get("/cases?from=2026-03-10&to=2026-03-10"))
+    assert link not in text(county.get("/cases?from=2026-03-09&to=2026-03-09"))
+    assert link not in text(county.get("/cases?from=2026-03-11"))
+
+
 def test_households_filters(as_user, world):
     clerk = as_user("clerk")
     body = text(clerk.get("/households?q=喆"))
     assert "张喆" in body and "王建国" not in body
     assert "已忽略此条件" in text(clerk.get("/households?status=bogus&village=000"))
+
+
+def test_lists_with_several_pages_render_their_pager(client, world):
+    from tests.factories import make_household
+
+    for i in range(25):
+        make_household(world.places["v1"], f"分页户{i}")
+    db.session.commit()
+    assert login(client, "clerk").status_code == 302
+    page = client.get("/households")
+    assert page.status_code == 200
+    html = text(page)
+    assert "下一页" in html and "page=2" in html
+    assert "分页户" in text(client.get("/households?page=2"))

@@ -74,6 +74,8 @@ class RoleAssignment(db.Model):
     user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(db.String(32))
     jurisdiction_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"))
+    # For county sector roles: the department acted for (agriculture, water, ...).
+    department: Mapped[str | None] = mapped_column(db.String(24))
 
     user: Mapped[User] = relationship(back_populates="assignments")
     jurisdiction: Mapped[Jurisdiction] = relationship(lazy="joined")

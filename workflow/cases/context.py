@@ -10,10 +10,8 @@ from flask import current_app
 from workflow.auth.models import RoleAssignment, User
 from workflow.cases.models import Case
 from workflow.engine.definitions import Action, Definition
+from workflow.engine.registry import SUBJECTS
 from workflow.extensions import db
-from workflow.registry.models import Household
-
-SUBJECT_MODELS = {"household": Household}
 
 
 @dataclass
@@ -49,5 +47,14 @@ class Context:
         return self.case.data.get(action_name, {})
 
 
+def subject_model(subject_type: str) -> type:
+    """The model class registered for ``subject_type`` (see engine.registry.subject)."""
+    if not SUBJECTS:
+        from workflow.engine.registry import load_builtin
+
+        load_builtin()
+    return SUBJECTS[subject_type]
+
+
 def load_subject(subject_type: str, subject_id: int) -> Any:
-    return db.session.get(SUBJECT_MODELS[subject_type], subject_id)
+    return db.session.get(subject_model(subject_type), subject_id)

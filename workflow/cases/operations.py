@@ -19,11 +19,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases.context import SUBJECT_MODELS, Context
+from workflow.cases.context import Context, subject_model
 from workflow.cases.models import Case
 from workflow.engine import registry, store
 from workflow.engine.definitions import Action, Definition
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
+from workflow.evidence.models import missing_evidence
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
 from workflow.notices import operations as notices
@@ -44,7 +45,7 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
     subject_type = proc["subject"]
     if len(set(subject_ids)) != len(subject_ids):
         raise Conflict("同一对象在一次批量发起中只能出现一次")
-    model = SUBJECT_MODELS[subject_type]
+    model = subject_model(subject_type)
     found = {row.id: row for row in db.session.execute(
         db.select(model).where(model.id.in_(subject_ids))).scalars()}
     open_cases = dict(db.session.execute(
@@ -144,6 +145,20 @@ def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
                 if len(sign_offs) > 1:
                     exc.message = f"案件 {item.case.id}：{exc.message}"
                 raise
+    except IntegrityError as exc:  # an effect's autoflush met a concurrent writer
+        db.session.rollback()
+        raise Conflict(STALE) from exc
+    except Exception:
+        db.session.rollback()
+        raise
+    _write(cases, results)
+    return cases
+
+
+def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
+    """Flush the session, UPDATE each case (version-guarded), INSERT the events, commit;
+    all or nothing. The case objects then hold their new values."""
+    try:
         db.session.flush()  # whatever the effects changed in the register and notices
         updated = db.session.execute(CASE_UPDATE, [
             {**changes, "_id": case.id, "_version": case.version}
@@ -161,7 +176,24 @@ def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
     for case, (changes, _) in zip(cases, results, strict=True):
         for name, value in changes.items():
             set_committed_value(case, name, value)
-    return cases
+
+
+def append_event(case: Case, actor: User, assignment: RoleAssignment, *, action: str,
+                 action_title: str, data: dict[str, Any], version: int | None = None) -> Case:
+    """Commit what the caller added to the session with a trail event that does not move
+    the case (an upload, say): the same version check and hash chain as ``perform``."""
+    if version is not None and version != case.version:
+        db.session.rollback()
+        raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
+    event = new_event(case, action=action, action_title=action_title, actor=actor,
+                      assignment=assignment, level=assignment.jurisdiction.level,
+                      from_state=case.state, to_state=case.state, decision="agree",
+                      opinion="", data=data)
+    changes = {name: getattr(case, name) for name in _CHANGED}
+    changes.update(updated_at=event["at"], version=case.version + 1,
+                   trail_head=event["hash"], event_count=event["seq"])
+    _write([case], [(changes, event)])
+    return case
 
 
 def prefetch(cases: list[Case]) -> dict[int, dict[str, Any]]:
@@ -171,7 +203,7 @@ def prefetch(cases: list[Case]) -> dict[int, dict[str, Any]]:
         by_type.setdefault(case.subject_type, []).append(case.subject_id)
     subjects: dict[tuple[str, int], Any] = {}
     for subject_type, ids in by_type.items():
-        model = SUBJECT_MODELS[subject_type]
+        model = subject_model(subject_type)
         for row in db.session.execute(db.select(model).where(model.id.in_(ids))
                                       .options(*model.prefetch())).scalars():
             subjects[(subject_type, row.id)] = row
@@ -210,7 +242,7 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
     if version is not None and version != case.version:
         raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
     assignment = choose_assignment(case, action, actor, role)
-    check_separation(case, action, actor)
+    check_separation(case, action, actor, assignment)
     values, errors = action.form.validate(data) if action.form else ({}, {})
     if len(opinion) > MAX_OPINION:
         errors["opinion"] = [f"「意见」不能超过 {MAX_OPINION} 个字"]
@@ -222,7 +254,8 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
                   assignment=assignment, values=values, opinion=opinion)
     for name, value in (preloaded or {}).items():
         setattr(ctx, name, value)  # fills the cached properties (subject, notice)
-    reasons = [r for g in action.guards for r in registry.GUARDS[g](ctx)]
+    reasons = missing_evidence(case, action.evidence, definition.evidence_kinds)
+    reasons += [r for g in action.guards for r in registry.GUARDS[g](ctx)]
     if reasons:
         raise Invalid("不符合办理条件", {"_guards": reasons})
 
@@ -235,8 +268,9 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
     for name in action.effects:
         registry.EFFECTS[name](ctx)
     signers = {level: list(ids) for level, ids in case.signers.items()}
-    if actor.id not in signers.setdefault(action.level, []):
-        signers[action.level].append(actor.id)
+    level = signing_level(action, assignment)
+    if actor.id not in signers.setdefault(level, []):
+        signers[level].append(actor.id)
     now = clock.utcnow()
     changes: dict[str, Any] = {
         "cosigns": cosigns, "signers": signers, "updated_at": now,
@@ -249,7 +283,7 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         notices.enter_state(case, definition, to_state, ctx.settings)
         changes.update(state=to_state, state_entered_at=now)
     event = new_event(case, action=action.name, action_title=action.title, actor=actor,
-                      assignment=assignment, level=action.level, from_state=from_state,
+                      assignment=assignment, level=level, from_state=from_state,
                       to_state=to_state, decision=action.decision, opinion=opinion,
                       data=values)
     changes.update(trail_head=event["hash"], event_count=event["seq"])
@@ -273,15 +307,25 @@ def choose_assignment(case: Case, action: Action, actor: User,
     return candidates[0]
 
 
-def check_separation(case: Case, action: Action, actor: User) -> None:
+def signing_level(action: Action, assignment: RoleAssignment) -> str:
+    """The level a signature counts at: a joint sign-off (会签) across levels, such as the
+    completion inspection of county, township and village, counts at each signer's own."""
+    if action.cosign and assignment.jurisdiction.level in LEVELS:
+        return assignment.jurisdiction.level
+    return action.level
+
+
+def check_separation(case: Case, action: Action, actor: User,
+                     assignment: RoleAssignment | None = None) -> None:
     """Whoever signed at one level may not sign at the next one up."""
-    index = LEVELS.index(action.level)
+    level = signing_level(action, assignment) if assignment else action.level
+    index = LEVELS.index(level)
     # LEVELS runs city → village; the level below is the next one in the tuple.
     if index + 1 < len(LEVELS):
         below = LEVELS[index + 1]
         if actor.id in case.signers.get(below, []):
             raise Forbidden(f"职责分离：您已在{LEVEL_TITLES[below]}级签署本案件，"
-                            f"不能再在{LEVEL_TITLES[action.level]}级签署")
+                            f"不能再在{LEVEL_TITLES[level]}级签署")
 
 
 def _collect_signature(case: Case, action: Action,
@@ -304,13 +348,13 @@ def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
     out = []
     for action in definition.actions_in(case.state):
         try:
-            choose_assignment(case, action, actor)
-            check_separation(case, action, actor)
+            check_separation(case, action, actor, choose_assignment(case, action, actor))
             allowed, reason = True, ""
         except (Forbidden, NotFound) as exc:
             allowed, reason = False, exc.message
         out.append({"name": action.name, "title": action.title, "kind": action.kind,
                     "form": action.form.key if action.form else None, "allowed": allowed,
                     "reason": reason, "cosign": action.cosign,
-                    "signed": list(case.cosigns.get(action.name, {}))})
+                    "signed": list(case.cosigns.get(action.name, {})),
+                    "evidence": action.evidence})
     return out

@@ -21,6 +21,8 @@ from workflow.cases.schemas import case_summary
 from workflow.engine import store
 from workflow.engine.definitions import Definition
 from workflow.engine.forms import FieldDef, FormDef
+from workflow.evidence.operations import attachments_of
+from workflow.housing.operations import archive_of
 from workflow.notices.operations import notices_of
 
 FIELD_PREFIX = "f_"
@@ -159,8 +161,22 @@ def action_panels(case: Case, definition: Definition, user: User,
             "opinion": attempt.opinion if mine else "",
             "opinion_errors": errors.get("opinion", []),
             "failed": mine,
+            "evidence_titles": [definition.evidence_kinds.get(k, k) for k in action.evidence],
         })
     return panels
+
+
+def evidence_panel(case: Case, definition: Definition, actions: list[dict[str, Any]],
+                   can_upload: bool) -> dict[str, Any] | None:
+    """The case's evidence by kind, marking the kinds the open steps still need."""
+    kinds = definition.evidence_kinds
+    if not kinds:
+        return None
+    files = attachments_of(case.id)
+    needed = {k for a in actions for k in a.get("evidence", [])}
+    return {"kinds": [{"key": k, "title": t, "needed": k in needed,
+                       "files": [f for f in files if f.kind == k]} for k, t in kinds.items()],
+            "can_upload": can_upload}
 
 
 def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[str, Any]:
@@ -168,15 +184,24 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
     definition = store.by_version(case.definition_version)
     read_only = is_read_only(user)
     events = trail(case)
+    subject = load_subject(case.subject_type, case.subject_id)
+    actions = [] if read_only else action_panels(case, definition, user, attempt)
+    final = definition.is_final(case.state)
     return {
         "case": case, "summary": case_summary(case), "definition": definition,
-        "subject": load_subject(case.subject_type, case.subject_id),
+        "subject": subject,
+        "household": subject.household if case.subject_type == "house" else
+        subject if case.subject_type == "household" else None,
+        "house": subject if case.subject_type == "house" else None,
+        "project": subject if case.subject_type == "project" else None,
+        "evidence": evidence_panel(case, definition, actions, not (read_only or final)),
+        "archive": archive_of(case),
         "final": definition.is_final(case.state),
         "progress": progress(case, definition, events),
         "steps": collected_steps(case, definition),
         "notices": notices_of(case),
         "events": trail_rows(events, definition),
         "read_only": read_only,
-        "actions": [] if read_only else action_panels(case, definition, user, attempt),
+        "actions": actions,
         "attempt": attempt,
     }

@@ -5,9 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, false, func, or_
 
+from workflow import clock
 from workflow.auth.models import User
+from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.extensions import db
@@ -37,9 +40,12 @@ def paginate(query, page: int, per_page: int) -> Page:
 
 def case_query(user: User, *, procedure: str | None = None, state: str | None = None,
                jurisdiction_path: str | None = None, date_from: dt.date | None = None,
-               date_to: dt.date | None = None):
+               date_to: dt.date | None = None, overdue: bool = False):
     """Cases in the user's scope, filtered, newest activity first."""
     query = db.select(Case).where(scope_filter(Case.jurisdiction_path, user))
+    if overdue:
+        query = query.where(overdue_clause(list(store.catalog().procedures.values()),
+                                           clock.today(), current_app.config))
     if procedure:
         query = query.where(Case.procedure == procedure)
     if state:
@@ -48,10 +54,9 @@ def case_query(user: User, *, procedure: str | None = None, state: str | None = 
         query = query.where(Case.jurisdiction_path.startswith(jurisdiction_path,
                                                               autoescape=True))
     if date_from:
-        query = query.where(Case.updated_at >= dt.datetime.combine(date_from, dt.time()))
+        query = query.where(Case.updated_at >= clock.day_start(date_from))
     if date_to:
-        query = query.where(Case.updated_at < dt.datetime.combine(
-            date_to + dt.timedelta(days=1), dt.time()))
+        query = query.where(Case.updated_at < clock.day_start(date_to + dt.timedelta(days=1)))
     return query.order_by(Case.updated_at.desc(), Case.id.desc())
 
 

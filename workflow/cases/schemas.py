@@ -1,11 +1,14 @@
 """API shapes of cases, events and requests (also the source of the OpenAPI document)."""
 from __future__ import annotations
 
+from flask import current_app
 from marshmallow import RAISE, Schema, fields, validate
 
+from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES, User
 from workflow.cases.context import load_subject
+from workflow.cases.deadlines import due_date, is_overdue
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
 from workflow.engine import store
@@ -49,6 +52,7 @@ class ActionSchema(Schema):
     reason = fields.String()
     cosign = fields.List(fields.String())
     signed = fields.List(fields.String())
+    evidence = fields.List(fields.String())
 
 
 class SubjectSchema(Schema):
@@ -74,6 +78,8 @@ class CaseSchema(Schema):
     cosigns = fields.Dict()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    due_on = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
     actions = fields.List(fields.Nested(ActionSchema))
 
 
@@ -111,6 +117,8 @@ def case_summary(case: Case) -> dict:
                     "name": subject.head_name, "masked_id": subject.masked_id},
         "data": case.data, "cosigns": case.cosigns,
         "created_at": case.created_at, "updated_at": case.updated_at,
+        "due_on": due_date(definition, case.year, current_app.config),
+        "overdue": is_overdue(case, definition, clock.today(), current_app.config),
     }
 
 

@@ -24,22 +24,26 @@ from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household
+from workflow.registry.operations import REGISTER_EDITORS
 
 cases = Blueprint("cases", __name__)
 
 EXIT_PROCEDURE = "household_exit"
 
 
-@cases.app_context_processor
-def page_helpers() -> dict[str, Any]:
-    """``page_url(n)``: the current page with the same query and another page number."""
-    def page_url(number: int) -> str:
-        # Underscore names are url_for's own switches (_external, _scheme...): never pass them.
-        args = {k: v for k, v in request.args.items() if not k.startswith("_")}
-        args["page"] = str(number)
-        return url_for(request.endpoint or "cases.todo", **(request.view_args or {}), **args)
+def page_url(number: int) -> str:
+    """The current page with the same query and another page number."""
+    # Underscore names are url_for's own switches (_external, _scheme...): never pass them.
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
+    args["page"] = str(number)
+    return url_for(request.endpoint or "cases.todo", **(request.view_args or {}), **args)
 
-    return {"page_url": page_url, "LEVEL_TITLES": LEVEL_TITLES}
+
+@cases.record_once
+def _template_globals(state) -> None:
+    # Globals, not a context processor: macros imported with {% from ... import %} see
+    # globals but not the request context (a list with a second page failed otherwise).
+    state.app.jinja_env.globals.update(page_url=page_url, LEVEL_TITLES=LEVEL_TITLES)
 
 
 def _page_number() -> int:
@@ -113,6 +117,7 @@ def _case_filters(problems: list[str]) -> dict[str, Any]:
     filters["date_to"] = _date("to", "日期到", problems)
     if filters["date_from"] and filters["date_to"] and filters["date_from"] > filters["date_to"]:
         problems.append("「日期从」晚于「日期到」，没有符合的案件")
+    filters["overdue"] = request.args.get("overdue") == "1"
     return filters
 
 
@@ -211,7 +216,9 @@ def households() -> str:
     for h in page.items:
         can_start = any(a.role in starters for a in current_user.roles_over(h.village))
         rows.append({"household": h, "open_case": open_cases.get(h.id),
-                     "can_start": can_start and h.status == "registered_poor"})
+                     "can_start": can_start and h.status == "registered_poor",
+                     "can_register_house": any(a.role in REGISTER_EDITORS
+                                               for a in current_user.roles_over(h.village))})
     villages = [p for p in places_in_scope(current_user) if p.level == "village"]
     return render_template("households/list.html", page=page, rows=rows, problems=problems,
                            args=request.args, villages=villages, statuses=HOUSEHOLD_STATUSES,
@@ -222,13 +229,7 @@ def households() -> str:
 @login_required
 def start_exit(household_id: int) -> Response:
     """发起贫困户退出 for one household; refusals come back as a message on the register."""
-    try:
-        case = create_case(EXIT_PROCEDURE, household_id, current_user)
-    except WorkflowError as exc:
-        flash(exc.message, "error")
-        return redirect(_back_to_households())
-    flash(f"已发起：{case.title}（案件编号 {case.id}）", "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+    return start_case(EXIT_PROCEDURE, household_id, _back_to_households())
 
 
 def _back_to_households() -> str:
@@ -237,3 +238,15 @@ def _back_to_households() -> str:
     if target.startswith("/households") and "//" not in target and "\\" not in target:
         return target
     return url_for("cases.households")
+
+
+def start_case(procedure: str, subject_id: int, back: str) -> Response:
+    """发起 a case from a browser button: to the new case's page, or back to ``back``
+    with the refusal as a message."""
+    try:
+        case = create_case(procedure, subject_id, current_user)
+    except WorkflowError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(f"已发起：{case.title}（案件编号 {case.id}）", "success")
+    return redirect(url_for("cases.show", case_id=case.id))

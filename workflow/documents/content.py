@@ -23,6 +23,9 @@ from workflow.documents import verify
 from workflow.documents.rows import ASSESSMENT_MIN_FIELDS, Detail, chinese_date, detail, fill_rows
 from workflow.engine import store
 from workflow.engine.definitions import Definition
+from workflow.evidence.operations import attachments_of
+from workflow.extensions import db
+from workflow.housing.models import ArchiveFile
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.notices.models import Notice
 from workflow.notices.operations import notices_of
@@ -142,9 +145,18 @@ def notice_records(notices: list[Notice], definition: Definition) -> list[Notice
     return records
 
 
-def file_number(case: Case, definition: Definition, places: Places) -> str:
-    """The archive file number: 偏岭镇贫困户退出字〔2020〕17号 (one per case, stable)."""
+def file_number(case: Case, definition: Definition, places: Places,
+                archive: ArchiveFile | None = None) -> str:
+    """The archive number: the one given at approval (偏岭镇危改字〔2020〕17号) where a
+    procedure opens a numbered file, else 偏岭镇贫困户退出字〔2020〕<case id>号 (stable)."""
+    if archive is not None:
+        return archive.number
     return f"{places.township}{definition.title}字〔{case.year}〕{case.id}号"
+
+
+def archive_file(case: Case) -> ArchiveFile | None:
+    return db.session.execute(db.select(ArchiveFile).where(
+        ArchiveFile.case_id == case.id)).scalar_one_or_none()
 
 
 def paper_mark(case: Case, base_url: str) -> dict[str, str]:
@@ -168,10 +180,16 @@ def case_context(case: Case, base_url: str, events: list[AuditEvent] | None = No
     events = trail(case) if events is None else events
     subject = load_subject(case.subject_type, case.subject_id)
     places = places_of(case.village)
+    archive = archive_file(case)
+    house = subject if case.subject_type == "house" else None
     return {
         "case": case, "definition": definition, "subject": subject, "places": places,
+        "household": house.household if house else
+        subject if case.subject_type == "household" else None, "house": house,
+        "project": subject if case.subject_type == "project" else None,
+        "certificate_copies": archive.certificate_copies if archive else [],
         "events": events, "state_title": definition.state_title(case.state),
-        "file_number": file_number(case, definition, places),
+        "file_number": file_number(case, definition, places, archive),
         "mark": paper_mark(case, base_url),
         "printed_on": chinese_date(clock.today()),
         "copies": definition.body["procedure"].get("copies") or [],
@@ -202,6 +220,8 @@ def cover_context(case: Case, base_url: str) -> dict[str, Any]:
                 contents.append(action.form.title)
     contents += [f"{n.title}记录" for n in notices_of(case)]
     contents.append(f"{definition.title}审批表")
+    held = {a.kind for a in attachments_of(case.id)}
+    contents += [title for kind, title in definition.evidence_kinds.items() if kind in held]
     if county_decision(context["events"]) is not None:
         contents.append(f"{definition.title}公告")
     context["contents"] = list(dict.fromkeys(contents))

@@ -69,7 +69,7 @@ def listed(case: Case, base_url: str, decided_on: str = "") -> Listed:
     places = content.places_of(case.village)
     mark = content.paper_mark(case, base_url)
     return Listed(case_id=case.id, name=subject.head_name if subject else "",
-                  size=subject.size if subject else 0, village=places.village,
+                  size=getattr(subject, "size", 0) if subject else 0, village=places.village,
                   township=places.township, per_capita=_per_capita(case, definition),
                   decided_on=decided_on, code=mark["code"], qr=mark["qr"])
 

@@ -44,6 +44,7 @@ class Action:
     effects: list[str]
     opinion_required: bool
     sheet_row: str | None
+    evidence: list[str] = field(default_factory=list)
 
     @property
     def eligible_roles(self) -> list[str]:
@@ -64,6 +65,15 @@ class Definition:
     actions: dict[str, Action]
     initial: str
     forms: dict[str, FormDef] = field(default_factory=dict)
+
+    @property
+    def evidence_kinds(self) -> dict[str, str]:
+        """Kinds of evidence this procedure collects, key -> title."""
+        return self.body["procedure"].get("evidence") or {}
+
+    @property
+    def deadline(self) -> dict[str, Any] | None:
+        return self.body["procedure"].get("deadline")
 
     def state_title(self, state: str) -> str:
         return self.states.get(state, {}).get("title", state)
@@ -91,8 +101,10 @@ class Definition:
                         "notice": s.get("notice")} for n, s in self.states.items()],
             "actions": [{"name": a.name, "title": a.title, "from": a.source, "to": a.to,
                          "kind": a.kind, "level": a.level, "roles": a.roles,
-                         "cosign": a.cosign, "form": a.form.key if a.form else None}
+                         "cosign": a.cosign, "form": a.form.key if a.form else None,
+                         "evidence": a.evidence}
                         for a in self.actions.values()],
+            "evidence": self.evidence_kinds, "deadline": self.deadline,
         }
 
 
@@ -114,7 +126,8 @@ def build(body: dict[str, Any], version: str | None = None) -> Definition:
             name=a["name"], title=a["title"], source=a["source"], to=a["to"], kind=a["kind"],
             level=a["level"], roles=a["roles"], cosign=a["cosign"],
             form=forms.get(a["form"]) if a["form"] else None, guards=a["guards"],
-            effects=a["effects"], opinion_required=opinion_required, sheet_row=a["sheet_row"])
+            effects=a["effects"], opinion_required=opinion_required, sheet_row=a["sheet_row"],
+            evidence=a.get("evidence", []))
     return Definition(key=proc["key"], title=proc["title"], version=version or _content_hash(body),
                       body=body, states=proc["states"], actions=actions,
                       initial=proc["initial"], forms=forms)
@@ -146,6 +159,9 @@ def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
         for e in a["effects"]:
             if e not in registry.EFFECTS:
                 problems.append(f"{where}: 未知处理 {e} (unknown effect)")
+        for kind in a.get("evidence", []):
+            if kind not in proc.get("evidence", {}):
+                problems.append(f"{where}: 未声明的证明材料种类 {kind} (unknown evidence kind)")
         if a["form"] and a["form"] not in form_keys:
             problems.append(f"{where}: 未知表单 {a['form']} (unknown form)")
         for s in a["source"]:
@@ -177,6 +193,9 @@ def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
         for name in states:
             if name not in reached:
                 problems.append(f"状态 {name}: 从初始状态无法到达 (unreachable state)")
+    for state in (proc.get("deadline") or {}).get("met_in", []):
+        if state not in states:
+            problems.append(f"deadline.met_in: 状态 {state} 不存在 (unknown state)")
     if not any(s["final"] for s in states.values()):
         problems.append("没有终止状态 (no final state)")
     return problems

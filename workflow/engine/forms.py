@@ -31,6 +31,7 @@ class FieldDef:
     max_length: int | None = None
     choices: dict[str, str] = field(default_factory=dict)
     help: str = ""
+    choices_by: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         """The public description served by ``GET /api/v1/forms/<key>``."""
@@ -44,7 +45,15 @@ class FieldDef:
             out["choices"] = [{"value": k, "label": v} for k, v in self.choices.items()]
         if self.help:
             out["help"] = self.help
+        if self.choices_by:
+            out["choices_by"] = self.choices_by
         return out
+
+    def allowed_choices(self, values: dict[str, Any]) -> list[str] | None:
+        """The choices open given the other values (None when they do not depend)."""
+        if not self.choices_by:
+            return None
+        return self.choices_by["options"].get(values.get(self.choices_by["field"]), [])
 
     def marshmallow_field(self) -> fields.Field:
         label = f"「{self.label}」"
@@ -127,7 +136,23 @@ class FormDef:
         except ValidationError as exc:
             return {}, {k: list(v) if isinstance(v, list) else [str(v)]
                         for k, v in exc.normalized_messages().items()}
+        errors = self._dependent_choice_errors(loaded)
+        if errors:
+            return {}, errors
         return {k: _json_safe(v) for k, v in loaded.items()}, {}
+
+    def _dependent_choice_errors(self, loaded: dict[str, Any]) -> dict[str, list[str]]:
+        by_name = {f.name: f for f in self.fields}
+        errors = {}
+        for f in self.fields:
+            allowed = f.allowed_choices(loaded)
+            if allowed is None or f.name not in loaded or loaded[f.name] in allowed:
+                continue
+            other = by_name[f.choices_by["field"]]
+            basis = other.choices.get(loaded.get(other.name), loaded.get(other.name))
+            offered = "、".join(f.choices[c] for c in allowed) or "无可选项"
+            errors[f.name] = [f"「{f.label}」与「{other.label}」不符：{basis}只能选择{offered}"]
+        return errors
 
 
 def _json_safe(value: Any) -> Any:

@@ -26,11 +26,26 @@ class FieldSchema(Schema):
     max_length = fields.Integer(load_default=None, validate=validate.Range(min=1))
     choices = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     help = fields.String(load_default="")
+    # Choices that follow another field's value, e.g. the renovation method offered
+    # follows the appraisal grade: {field: grade, options: {C: [repair], D: [rebuild]}}.
+    choices_by = fields.Dict(load_default=None)
 
     @validates_schema
     def choices_for_choice(self, data, **_):
         if data["type"] == "choice" and not data["choices"]:
             raise ValidationError("a choice field needs choices", "choices")
+        by = data.get("choices_by")
+        if by is None:
+            return
+        if data["type"] != "choice" or set(by) != {"field", "options"} \
+                or not isinstance(by["options"], dict):
+            raise ValidationError("choices_by needs a choice field, 'field' and 'options'",
+                                  "choices_by")
+        for allowed in by["options"].values():
+            if not isinstance(allowed, list) or not set(allowed) <= set(data["choices"]):
+                raise ValidationError("choices_by options must list this field's choices",
+                                      "choices_by")
+
 
 
 class FormSchema(Schema):
@@ -41,6 +56,15 @@ class FormSchema(Schema):
     title = fields.String(required=True)
     fields = fields.List(fields.Nested(FieldSchema), required=True,
                          validate=validate.Length(min=1))
+
+    @validates_schema
+    def choices_by_names_a_field(self, data, **_):
+        by_name = {f["name"]: f for f in data["fields"]}
+        for f in data["fields"]:
+            by = f.get("choices_by")
+            if by and (by["field"] not in by_name or by_name[by["field"]]["type"] != "choice"):
+                raise ValidationError(f"{f['name']}.choices_by names no choice field "
+                                      f"{by['field']}", "fields")
 
 
 class NoticeSchema(Schema):
@@ -62,6 +86,24 @@ def pdf_template(name: str) -> None:
         raise ValidationError("a file name under templates/pdf/, like my_sheet.html")
     if not (PDF_TEMPLATES / name).is_file():
         raise ValidationError(f"templates/pdf/{name} does not exist")
+
+
+class DeadlineSchema(Schema):
+    """A completion deadline per case year (a setting), met once the case reaches a state."""
+
+    class Meta:
+        unknown = RAISE
+
+    setting = fields.String(required=True)
+    title = fields.String(load_default="完成期限")
+    met_in = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+def subject_type(name: str) -> None:
+    from workflow.engine.registry import SUBJECTS
+
+    if name not in SUBJECTS:
+        raise ValidationError(f"unknown subject; one of {sorted(SUBJECTS)}")
 
 
 class StateSchema(Schema):
@@ -91,6 +133,8 @@ class ActionSchema(Schema):
     effects = fields.List(fields.String(), load_default=list)
     opinion_required = fields.Boolean(load_default=None)
     sheet_row = fields.String(load_default=None)
+    # Kinds of evidence (attachments) the case must hold before this action is performed.
+    evidence = fields.List(fields.String(validate=NAME), load_default=list)
 
     @validates_schema
     def who(self, data, **_):
@@ -106,12 +150,16 @@ class ProcedureSchema(Schema):
 
     key = fields.String(required=True, validate=NAME)
     title = fields.String(required=True)
-    subject = fields.String(required=True, validate=validate.OneOf(["household"]))
+    subject = fields.String(required=True, validate=subject_type)
     initial = fields.String(required=True)
     start_roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     copies = fields.List(fields.String(), load_default=list)
     # The approval sheet template under templates/pdf/ (default: the generic sheet.html).
     sheet_template = fields.String(load_default=None, validate=pdf_template)
+    # Kinds of evidence this procedure collects: key -> title (e.g. 房屋安全鉴定证书).
+    evidence = fields.Dict(keys=fields.String(validate=NAME),
+                           values=fields.String(validate=TITLE), load_default=dict)
+    deadline = fields.Nested(DeadlineSchema, load_default=None)
     states = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StateSchema),
                          required=True, validate=validate.Length(min=2))
     actions = fields.List(fields.Nested(ActionSchema), required=True,

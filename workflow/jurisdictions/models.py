@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflow.engine.registry import subject
 from workflow.extensions import db
 
 LEVELS = ("city", "county", "township", "village")
 LEVEL_TITLES = {"city": "市", "county": "县", "township": "乡镇", "village": "村"}
 
 
+@subject("village")
 class Jurisdiction(db.Model):
     """One place. ``path`` is the codes from the city down, e.g. ``/210300/210323/``."""
 
@@ -42,6 +44,31 @@ class Jurisdiction(db.Model):
             names.append(node.name)
             node = node.parent
         return "".join(reversed(names))
+
+    # A village is the subject of its own exit case (village_exit); what a case reads:
+    @property
+    def village(self) -> Jurisdiction:
+        return self
+
+    @property
+    def village_id(self) -> int:
+        return self.id
+
+    @property
+    def jurisdiction_path(self) -> str:
+        return self.path
+
+    @property
+    def head_name(self) -> str:
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        return self.code
+
+    @classmethod
+    def prefetch(cls) -> tuple:
+        return ()
 
     def __repr__(self) -> str:
         return f"<Jurisdiction {self.code} {self.name}>"
