@@ -1,0 +1,1 @@
+"""Evidence: files attached to a case (certificates, minutes, photos, vouchers)."""

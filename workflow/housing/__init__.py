@@ -1,0 +1,1 @@
+"""Dangerous-house renovation (农村危房改造): houses, appraisals, archive files, payments."""

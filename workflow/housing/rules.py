@@ -1,0 +1,210 @@
+"""Guards and effects of house_renovation (DOMAIN.md §3); figures come from settings."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from workflow import clock
+from workflow.engine.registry import effect, guard
+from workflow.evidence.models import Attachment
+from workflow.extensions import db
+from workflow.housing.models import (
+    CERTIFICATE_COPIES,
+    GRADES,
+    METHODS,
+    ArchiveFile,
+    HouseAppraisal,
+    SubsidyPayment,
+)
+from workflow.housing.numbering import format_number, next_seq
+
+APPRAISAL = "record_appraisal"
+APPROVAL = "county_approve"
+ELIGIBILITY = {"dibao": "低保户", "tekun": "特困供养户"}
+
+
+def _money(value) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+APPRAISAL_FORM = "house_appraisal"
+
+
+def _appraisal(ctx) -> dict:
+    """The appraisal entered at this step, or the one recorded earlier in the case."""
+    if ctx.action.form is not None and ctx.action.form.key == APPRAISAL_FORM:
+        return ctx.values
+    return ctx.step_values(APPRAISAL)
+
+
+@guard("renovation_eligible")
+def renovation_eligible(ctx) -> list[str]:
+    """建档立卡贫困户、低保户、特困供养户、贫困残疾人家庭 only, by the register."""
+    household = ctx.subject.household
+    if household.status in ctx.settings["RENOVATION_ELIGIBLE_STATUSES"]:
+        return []
+    if household.dibao or household.tekun:
+        return []
+    if household.status == "monitored" and household.has_disabled_member:
+        return []  # a poor household with a disabled member (贫困残疾人家庭)
+    return [f"该户在册状态为“{household.status_title}”，且不是低保户、特困供养户或贫困残疾人"
+            "家庭，不属于危房改造对象"]
+
+
+@guard("house_grade_c_or_d")
+def house_grade_c_or_d(ctx) -> list[str]:
+    grade = _appraisal(ctx).get("grade")
+    if grade in ("C", "D"):
+        return []
+    title = GRADES.get(grade, "未鉴定")
+    return [f"房屋鉴定为{title}，只有C级、D级危房可以纳入改造"]
+
+
+@guard("house_grade_a_or_b")
+def house_grade_a_or_b(ctx) -> list[str]:
+    grade = _appraisal(ctx).get("grade")
+    if grade in ("A", "B"):
+        return []
+    return [f"房屋鉴定为{GRADES.get(grade, '未鉴定')}，属于危房，应纳入改造"]
+
+
+@guard("method_fits_grade")
+def method_fits_grade(ctx) -> list[str]:
+    """C: 修缮加固 only; D: 原址翻建 or 异地新建 — checked against the register's appraisal."""
+    method = _appraisal(ctx).get("method")
+    latest = ctx.subject.latest_appraisal
+    grade = _appraisal(ctx).get("grade") if ctx.action.form and \
+        ctx.action.form.key == APPRAISAL_FORM else (latest.grade if latest else None)
+    allowed = ctx.settings["RENOVATION_METHODS"].get(grade, [])
+    if method in allowed:
+        return []
+    offered = "、".join(METHODS[m] for m in allowed) or "不予改造"
+    return [f"{GRADES.get(grade, '未鉴定')}房屋只能{offered}，"
+            f"不能{METHODS.get(method, '（未选择改造方式）')}"]
+
+
+def area_limit(size: int, limits: dict) -> tuple[int, int]:
+    """(minimum, maximum) floor area in m² for a household of ``size`` people."""
+    smallest = limits["min_by_size"].get(size, max(limits["min_by_size"].values()))
+    largest = max(limits["max_small"], limits["per_person_above_3"] * size)
+    return smallest, largest
+
+
+@guard("planned_area_within_limits")
+def planned_area_within_limits(ctx) -> list[str]:
+    """A rebuilt or new house keeps to the floor-area bounds for the household's size."""
+    values = _appraisal(ctx)
+    if values.get("method") == "repair":
+        return []
+    area = values.get("planned_area")
+    if area in (None, ""):
+        return ["翻建或新建须填写「规划建筑面积」"]
+    size = ctx.subject.household.size
+    low, high = area_limit(size, ctx.settings["HOUSE_AREA_LIMITS"])
+    area = _money(area)
+    if not low <= area <= high:
+        return [f"{size} 人户规划建筑面积 {area} 平方米 不在 {low}～{high} 平方米 的范围内"]
+    return []
+
+
+def subsidy_limit(ctx) -> Decimal | None:
+    values = _appraisal(ctx)
+    limit = ctx.settings["RENOVATION_SUBSIDY"].get(values.get("grade"), {}).get(
+        values.get("method"))
+    return None if limit is None else _money(limit)
+
+
+@guard("subsidy_within_limit")
+def subsidy_within_limit(ctx) -> list[str]:
+    """The approved or paid amount stays within the setting for the grade and method."""
+    amount = _money(ctx.values.get("amount") or ctx.step_values(APPROVAL).get("amount"))
+    limit = subsidy_limit(ctx)
+    values = _appraisal(ctx)
+    what = f"{GRADES.get(values.get('grade'), '')}{METHODS.get(values.get('method'), '')}"
+    if limit is None:
+        return [f"未设置{what}的补助标准，请管理员在设置中补充"]
+    if amount > limit:
+        return [f"补助金额 {_yuan(amount)} 元超过{what}的补助上限 {_yuan(limit)} 元"]
+    return []
+
+
+@guard("paid_in_full")
+def paid_in_full(ctx) -> list[str]:
+    approved = _money(ctx.step_values(APPROVAL).get("amount"))
+    paid = _money(ctx.values.get("amount"))
+    if paid != approved:
+        return [f"发放金额 {_yuan(paid)} 元与县级批准的补助金额 {_yuan(approved)} 元不一致，"
+                "应足额发放"]
+    return []
+
+
+@guard("paid_to_household_account")
+def paid_to_household_account(ctx) -> list[str]:
+    """Subsidies go straight into the household's own account (一卡通), nowhere else."""
+    household = ctx.subject.household
+    account = str(ctx.values.get("account") or "").strip()
+    if not household.bank_account:
+        return ["该户未登记一卡通账号，请先在建档立卡信息中登记后再发放"]
+    if account != household.bank_account:
+        return [f"收款账号不是该户登记的一卡通账号（尾号 {household.bank_account[-4:]}），"
+                "补助资金只能直接发放到农户本人账户"]
+    return []
+
+
+@effect("record_appraisal")
+def record_appraisal(ctx) -> None:
+    """The appraisal enters the register, whatever the case makes of it."""
+    v = ctx.values
+    certificate = db.session.execute(
+        db.select(Attachment.id).where(Attachment.case_id == ctx.case.id,
+                                       Attachment.kind == "appraisal_certificate")
+        .order_by(Attachment.id.desc()).limit(1)).scalar()
+    # Appended to the house's collection, so a later step in the same session (a batch,
+    # the demo seed) sees it without reloading the house.
+    ctx.subject.appraisals.append(HouseAppraisal(
+        case_id=ctx.case.id, grade=v["grade"],
+        appraised_on=dt.date.fromisoformat(v["appraised_on"]), appraiser=v["appraiser"],
+        certificate_no=v["certificate_no"], certificate_id=certificate,
+        recorded_by_id=ctx.actor.id))
+
+
+@effect("open_archive_file")
+def open_archive_file(ctx) -> None:
+    """批准一户、建档一户: the file and its number come with the approval, or neither."""
+    township = ctx.case.village.ancestor("township")
+    year = clock.today().year
+    seq = next_seq(township.id, year)
+    db.session.add(ArchiveFile(
+        case_id=ctx.case.id, house_id=ctx.subject.id, household_id=ctx.subject.household_id,
+        township_id=township.id, year=year, seq=seq,
+        number=format_number(township, year, seq), certificate_copies=CERTIFICATE_COPIES,
+        opened_by_id=ctx.actor.id))
+
+
+@effect("record_payment")
+def record_payment(ctx) -> None:
+    v = ctx.values
+    db.session.add(SubsidyPayment(
+        case_id=ctx.case.id, household_id=ctx.subject.household_id, amount=_money(v["amount"]),
+        account=str(v["account"]).strip(), voucher_no=v["voucher_no"],
+        paid_on=dt.date.fromisoformat(v["paid_on"]), recorded_by_id=ctx.actor.id))
+
+
+@effect("close_archive_file")
+def close_archive_file(ctx) -> None:
+    archive = db.session.execute(db.select(ArchiveFile).where(
+        ArchiveFile.case_id == ctx.case.id)).scalar_one_or_none()
+    if archive is not None:
+        archive.closed_at = clock.utcnow()
+
+
+@guard("inspection_passed")
+def inspection_passed(ctx) -> list[str]:
+    return [] if ctx.values.get("quality_ok") else ["验收不合格：质量安全未达标，须整改后再验收"]

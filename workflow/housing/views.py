@@ -1,0 +1,149 @@
+"""Houses in the browser (危房 register, start a renovation) and in the JSON API."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from workflow.api.views import _int_arg, _page_json, json_body, token_required
+from workflow.cases.models import Case
+from workflow.cases.queries import paginate
+from workflow.cases.views import start_case
+from workflow.engine import store
+from workflow.engine.errors import Invalid, WorkflowError
+from workflow.extensions import csrf, db
+from workflow.housing.models import GRADES, STRUCTURES, House
+from workflow.housing.operations import PROCEDURE, archive_of, register_house
+from workflow.jurisdictions.scope import get_in_scope, place_by_code, scope_filter
+from workflow.registry.models import Household
+
+housing = Blueprint("housing", __name__)
+housing_api = Blueprint("housing_api", __name__, url_prefix="/api/v1")
+csrf.exempt(housing_api)
+
+
+def _houses_query(user, village_code: str | None, problems: list[str]):
+    query = db.select(House).where(scope_filter(House.jurisdiction_path, user))
+    if village_code:
+        place = place_by_code(village_code, user)
+        if place is None:
+            problems.append("所选「村」不存在或不在您的管辖范围内；已忽略此条件")
+        else:
+            query = query.where(House.jurisdiction_path.startswith(place.path, autoescape=True))
+    return query.order_by(House.id)
+
+
+def _running_cases(house_ids: list[int]) -> dict[int, Case]:
+    if not house_ids:
+        return {}
+    definition = store.current(PROCEDURE)
+    finals = [s for s in definition.states if definition.is_final(s)]
+    rows = db.session.execute(db.select(Case).where(
+        Case.procedure == PROCEDURE, Case.subject_type == "house",
+        Case.subject_id.in_(house_ids), Case.state.not_in(finals))).scalars()
+    return {c.subject_id: c for c in rows}
+
+
+@housing.route("/houses")
+@login_required
+def houses() -> str:
+    """危房: houses in scope with their latest grade and running renovation case."""
+    problems: list[str] = []
+    query = _houses_query(current_user, request.args.get("village", "").strip(), problems)
+    page = paginate(query, _int_arg("page", 1), current_app.config["PAGE_SIZE"])
+    definition = store.current(PROCEDURE)
+    starters = set(definition.body["procedure"]["start_roles"])
+    running = _running_cases([h.id for h in page.items])
+    rows = [{"house": h, "case": running.get(h.id),
+             "can_start": any(a.role in starters for a in current_user.roles_over(h.village))}
+            for h in page.items]
+    return render_template("housing/list.html", page=page, rows=rows, problems=problems,
+                           grades=GRADES, procedure_title=definition.title)
+
+
+@housing.route("/households/<int:household_id>/houses/new", methods=["GET", "POST"])
+@login_required
+def new_house(household_id: int) -> str | Response:
+    """登记房屋 for one household; field errors are shown beside the fields."""
+    household = get_in_scope(Household, household_id, current_user)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "").strip() for k in
+                ("address", "structure", "year_built", "area")}
+        payload = {**{k: v for k, v in form.items() if v != ""}, "household_id": household.id}
+        try:
+            house = register_house(payload, current_user)
+        except Invalid as exc:
+            errors = exc.errors or {"_": [exc.message]}
+        except WorkflowError as exc:
+            errors = {"_": [exc.message]}
+        else:
+            flash(f"已登记房屋：{house.address}", "success")
+            return redirect(url_for("housing.houses", village=household.village.code))
+    return render_template("housing/new.html", household=household, errors=errors,
+                           values=request.form, structures=STRUCTURES)
+
+
+@housing.post("/houses/<int:house_id>/renovation")
+@login_required
+def start_renovation(house_id: int) -> Response:
+    """发起农村危房改造 for one house."""
+    return start_case(PROCEDURE, house_id, url_for("housing.houses"))
+
+
+def house_json(h: House) -> dict:
+    latest = h.latest_appraisal
+    return {"id": h.id, "household_id": h.household_id, "head_name": h.head_name,
+            "masked_id": h.masked_id, "address": h.address, "structure": h.structure,
+            "structure_title": h.structure_title, "year_built": h.year_built,
+            "area": str(h.area), "village": {"code": h.village.code, "name": h.village.name},
+            "appraisals": [{"grade": a.grade, "grade_title": a.grade_title,
+                            "appraised_on": a.appraised_on.isoformat(),
+                            "appraiser": a.appraiser, "certificate_no": a.certificate_no,
+                            "case_id": a.case_id} for a in h.appraisals],
+            "grade": latest.grade if latest else None}
+
+
+@housing_api.get("/houses")
+@token_required
+def api_list_houses():
+    problems: list[str] = []
+    query = _houses_query(g.user, request.args.get("village"), problems)
+    if problems:
+        raise Invalid("查询参数有误", {"village": problems})
+    page = paginate(query, _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    return jsonify(_page_json(page, [house_json(h) for h in page.items]))
+
+
+@housing_api.post("/houses")
+@token_required
+def api_post_house():
+    return jsonify(house_json(register_house(json_body(), g.user))), 201
+
+
+@housing_api.get("/houses/<int:house_id>")
+@token_required
+def api_get_house(house_id: int):
+    return jsonify(house_json(get_in_scope(House, house_id, g.user)))
+
+
+@housing_api.get("/cases/<int:case_id>/archive")
+@token_required
+def api_get_archive(case_id: int):
+    archive = archive_of(get_in_scope(Case, case_id, g.user))
+    if archive is None:
+        return jsonify({"message": "该案件尚未建档（县级审批同意时建档立号）"}), 404
+    return jsonify({**archive, "opened_at": archive["opened_at"].isoformat(),
+                    "closed_at": archive["closed_at"].isoformat()
+                    if archive["closed_at"] else None})
