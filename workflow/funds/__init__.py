@@ -1,0 +1,1 @@
+"""Special poverty funds: sources with budgets, allocations, disbursements, the ledgers."""

@@ -1,0 +1,165 @@
+"""Allocating and disbursing special poverty funds. The rules live here, in the operation
+itself, so every interface (API, browser, CLI, import, a fund_use case) obeys them:
+no allocation to a project outside the library (未入库项目不得安排财政专项扶贫资金), none
+above the source's remaining budget, no disbursement before acceptance."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func
+
+from workflow.auth.models import User
+from workflow.engine.errors import Forbidden, Invalid, NotFound
+from workflow.extensions import db
+from workflow.funds.models import Allocation, Disbursement, FundSource, PaymentRecord
+from workflow.projects.models import Project
+
+ALLOCATORS = {"county_poverty_office", "county_leading_group"}
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000")
+
+
+def yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def parse_money(value: Any, field: str, label: str) -> Decimal:
+    """An exact amount in yuan with at most two decimals (fen), never a float."""
+    if isinstance(value, float) or isinstance(value, bool):
+        value = str(value) if isinstance(value, float) else None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise Invalid("金额有误", {field: [f"「{label}」必须是金额（元），如 12000.50"]}) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise Invalid("金额有误", {field: [f"「{label}」最多精确到分（两位小数）"]})
+    if not Decimal(0) < amount <= MAX_AMOUNT:
+        raise Invalid("金额有误", {field: [f"「{label}」应大于 0 且不超过 {yuan(MAX_AMOUNT)} 元"]})
+    return amount
+
+
+def _id(value: Any) -> int | None:
+    """A record id from a form, a CSV cell or JSON ("12", 12); None when it is not one."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def _project_for(project_id: Any, actor: User, roles: set[str]) -> Project:
+    project = db.session.get(Project, _id(project_id)) if _id(project_id) else None
+    if project is None or not any(a.jurisdiction.contains(project.village)
+                                  for a in actor.assignments):
+        raise NotFound("项目不存在或不在您的管辖范围内")
+    if not any(a.role in roles for a in actor.roles_over(project.village)):
+        raise Forbidden("资金安排和拨付须由县扶贫办或县扶贫开发领导小组办理")
+    return project
+
+
+def allocated_total(source_id: int) -> Decimal:
+    return db.session.execute(db.select(func.coalesce(func.sum(Allocation.amount), 0)).where(
+        Allocation.source_id == source_id)).scalar_one()
+
+
+def allocate(project_id: Any, source_id: Any, amount: Any, document_no: str, actor: User, *,
+             channel: str, case_id: int | None = None, commit: bool = True) -> Allocation:
+    """安排资金: refused unless the project is in the library and the budget covers it.
+
+    With ``commit`` it is its own transaction; without, it joins the caller's (a case).
+    """
+    return _run(commit, _allocate, project_id, source_id, amount, document_no, actor,
+                channel, case_id)
+
+
+def _run(commit: bool, work, *args):
+    """``work(*args)``, then commit (or roll back on any error) when it is its own
+    transaction; inside a caller's transaction the caller decides."""
+    try:
+        row = work(*args)
+        if commit:
+            db.session.commit()
+        return row
+    except Exception:
+        if commit:
+            db.session.rollback()
+        raise
+
+
+def _allocate(project_id, source_id, amount, document_no, actor, channel, case_id):
+    money = parse_money(amount, "amount", "安排金额")
+    document_no = (document_no or "").strip()
+    if not document_no or len(document_no) > 64:
+        raise Invalid("资金安排有误", {"document_no": ["「资金下达文号」为必填项，不超过 64 个字"]})
+    project = _project_for(project_id, actor, ALLOCATORS)
+    if not project.in_library:
+        raise Invalid("不符合资金安排条件", {"_guards": [
+            f"项目「{project.name}」{project.status_title}，未进入项目库，不得安排财政专项扶贫资金"
+            "（未进入项目库的项目原则上不得安排使用财政专项扶贫资金）"]})
+    # Lock the source row: concurrent allocations from one source queue here, so the
+    # remaining budget each one sees is the true one (SQLite serializes writers anyway).
+    source = db.session.execute(
+        db.select(FundSource).where(FundSource.id == _id(source_id))
+        .with_for_update(of=FundSource)).scalar_one_or_none() if _id(source_id) else None
+    if source is None or not source.county.contains(project.village):
+        raise Invalid("资金安排有误", {"source_id": ["「资金来源」不存在或不属于项目所在县"]})
+    remaining = source.budget - allocated_total(source.id)
+    if money > remaining:
+        raise Invalid("不符合资金安排条件", {"_guards": [
+            f"超出预算：「{source.name}」{source.year} 年预算 {yuan(source.budget)} 元，"
+            f"剩余 {yuan(remaining)} 元，不足以安排 {yuan(money)} 元"]})
+    row = Allocation(source_id=source.id, project_id=project.id, amount=money,
+                     document_no=document_no, channel=channel, case_id=case_id,
+                     by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def disburse(project_id: Any, source_id: Any, amount: Any, voucher_no: str, paid_on: Any,
+             payee: str, actor: User, *, case_id: int | None = None,
+             commit: bool = True) -> Disbursement:
+    """县级报账: only after acceptance, within what the source allocated to the project."""
+    return _run(commit, _disburse, project_id, source_id, amount, voucher_no, paid_on, payee,
+                actor, case_id)
+
+
+def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, case_id):
+    money = parse_money(amount, "amount", "拨付金额")
+    project = _project_for(project_id, actor, ALLOCATORS)
+    if project.accepted_on is None:
+        raise Invalid("不符合拨付条件", {"_guards": [
+            f"项目「{project.name}」尚未验收，不得拨付资金（先验收、后报账）"]})
+    problems: dict[str, list[str]] = {}
+    day = None
+    if not (voucher_no or "").strip():
+        problems["voucher_no"] = ["「凭证号」为必填项"]
+    if not (payee or "").strip():
+        problems["payee"] = ["「收款单位」为必填项"]
+    try:
+        day = paid_on if isinstance(paid_on, dt.date) else dt.date.fromisoformat(str(paid_on))
+    except ValueError:
+        problems["paid_on"] = ["「拨付日期」必须是日期（年-月-日）"]
+    if problems:
+        raise Invalid("拨付信息有误", problems)
+    allocations = db.session.execute(
+        db.select(Allocation).where(Allocation.project_id == project.id,
+                                    Allocation.source_id == _id(source_id))
+        .order_by(Allocation.id).with_for_update(of=Allocation)).scalars().all() \
+        if _id(source_id) else []
+    if not allocations:
+        raise Invalid("拨付信息有误", {"source_id": ["该资金来源没有给本项目安排资金"]})
+    spent = db.session.execute(db.select(func.coalesce(func.sum(Disbursement.amount), 0))
+                               .where(Disbursement.allocation_id.in_([a.id for a in allocations]))
+                               ).scalar_one()
+    available = sum((a.amount for a in allocations), Decimal(0)) - spent
+    if money > available:
+        raise Invalid("不符合拨付条件", {"_guards": [
+            f"拨付 {yuan(money)} 元超过该资金来源已安排未拨付的 {yuan(available)} 元"]})
+    row = Disbursement(allocation_id=allocations[-1].id, project_id=project.id, amount=money,
+                       voucher_no=voucher_no.strip(), paid_on=day, case_id=case_id,
+                       by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(PaymentRecord(project_id=project.id, disbursement_id=row.id,
+                                 payee=payee.strip(), amount=money, paid_on=day))
+    return row

@@ -1,0 +1,76 @@
+"""Validation of project registration, with Chinese messages naming each field."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from workflow.projects.models import CATEGORIES, NATURES
+
+DATE = "必须是日期（年-月-日）"
+
+
+def _msgs(label: str, kind: str = "格式不正确") -> dict[str, str]:
+    return {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
+            "invalid": f"「{label}」{kind}"}
+
+
+def _text(label: str, max_len: int) -> fields.String:
+    return fields.String(required=True, error_messages=_msgs(label), validate=[
+        validate.Length(min=1, error=f"「{label}」为必填项"),
+        validate.Length(max=max_len, error=f"「{label}」不能超过 {max_len} 个字")])
+
+
+def _count(label: str) -> fields.Integer:
+    return fields.Integer(
+        required=True, strict=False, error_messages=_msgs(label, "必须是整数"),
+        validate=validate.Range(0, 100000, error=f"「{label}」应在 0 至 100000 之间"))
+
+
+class TargetSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    indicator = _text("绩效指标", 100)
+    target = _text("目标值", 100)
+
+
+class ProjectCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = _text("项目名称", 100)
+    category = fields.String(
+        required=True, error_messages=_msgs("项目类别"), validate=validate.OneOf(
+            list(CATEGORIES),
+            error="「项目类别」必须是：" + "、".join(t for t, _ in CATEGORIES.values())))
+    nature = fields.String(
+        required=True, error_messages=_msgs("建设性质"), validate=validate.OneOf(
+            list(NATURES), error="「建设性质」必须是：" + "、".join(NATURES.values())))
+    village = fields.String(required=True, error_messages=_msgs("实施地点（村代码）"))
+    year = fields.Integer(
+        required=True, strict=False, error_messages=_msgs("年度", "必须是整数"),
+        validate=validate.Range(2014, 2035, error="「年度」应在 2014 至 2035 之间"))
+    location = _text("建设地点", 200)
+    starts_on = fields.Date(required=True, error_messages=_msgs("开工时间", DATE))
+    ends_on = fields.Date(required=True, error_messages=_msgs("完工时间", DATE))
+    responsible_unit = _text("责任单位", 100)
+    budget = fields.Decimal(required=True, places=2, allow_nan=False, error_messages={
+        **_msgs("概算投资", "必须是金额（元）"), "special": "「概算投资」必须是金额（元）"},
+        validate=validate.Range(1, 1_000_000_000, error="「概算投资」应在 1 至 10 亿元之间"))
+    planned_sources = _text("资金来源", 200)
+    beneficiary_households = _count("受益户数")
+    beneficiary_poor_households = _count("受益贫困户数")
+    beneficiary_poor_people = _count("受益贫困人口")
+    benefit_mechanism = _text("带贫减贫机制", 2000)
+    performance_targets = fields.List(
+        fields.Nested(TargetSchema), load_default=list,
+        validate=validate.Length(max=20, error="「绩效目标」最多 20 项"))
+
+    @validates_schema
+    def coherent(self, data, **_):
+        errors = {}
+        if data["ends_on"] < data["starts_on"]:
+            errors["ends_on"] = ["「完工时间」不能早于「开工时间」"]
+        if data["beneficiary_poor_households"] > data["beneficiary_households"]:
+            errors["beneficiary_poor_households"] = ["「受益贫困户数」不能多于「受益户数」"]
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,246 @@
+"""Projects, fund sources and assets in the browser and in the JSON API (thin: parse, call
+an operation or a scoped query, render)."""
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import func
+from werkzeug.wrappers import Response
+
+from workflow.api.views import _int_arg, _page_json, json_body, token_required
+from workflow.cases.models import Case
+from workflow.cases.queries import paginate
+from workflow.cases.views import start_case
+from workflow.engine.errors import Invalid, WorkflowError
+from workflow.extensions import csrf, db
+from workflow.funds import operations as funds
+from workflow.funds.models import Allocation, Disbursement, FundSource
+from workflow.jurisdictions.scope import get_in_scope, place_by_code, scope_filter
+from workflow.projects.assets import asset_query, assets_workbook
+from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
+from workflow.projects.operations import register_project
+
+projects = Blueprint("projects", __name__)
+projects_api = Blueprint("projects_api", __name__, url_prefix="/api/v1")
+csrf.exempt(projects_api)
+PROCEDURES = ("project_library", "fund_use", "project_removal")
+
+
+def project_json(p: Project) -> dict:
+    return {"id": p.id, "name": p.name, "category": p.category,
+            "category_title": p.category_title, "nature": p.nature, "year": p.year,
+            "village": {"code": p.village.code, "name": p.village.name},
+            "location": p.location, "starts_on": p.starts_on.isoformat(),
+            "ends_on": p.ends_on.isoformat(), "responsible_unit": p.responsible_unit,
+            "budget": str(p.budget), "planned_sources": p.planned_sources,
+            "beneficiary_households": p.beneficiary_households,
+            "beneficiary_poor_households": p.beneficiary_poor_households,
+            "beneficiary_poor_people": p.beneficiary_poor_people,
+            "benefit_mechanism": p.benefit_mechanism,
+            "performance_targets": p.performance_targets, "library_status": p.library_status,
+            "library_status_title": p.status_title,
+            "entered_library_on": p.entered_library_on.isoformat()
+            if p.entered_library_on else None,
+            "accepted_on": p.accepted_on.isoformat() if p.accepted_on else None}
+
+
+def sources_in_scope(user) -> list[dict]:
+    """Each fund source the user can see with its budget, allocated and remaining."""
+    rows = db.session.execute(db.select(FundSource).where(
+        scope_filter(FundSource.jurisdiction_path, user)).order_by(
+        FundSource.year.desc(), FundSource.id)).scalars().all()
+    return [{"source": s, "allocated": funds.allocated_total(s.id),
+             "remaining": s.budget - funds.allocated_total(s.id)} for s in rows]
+
+
+def _money_rows(project: Project) -> dict:
+    allocations = db.session.execute(db.select(Allocation).where(
+        Allocation.project_id == project.id).order_by(Allocation.id)).scalars().all()
+    disbursements = db.session.execute(db.select(Disbursement).where(
+        Disbursement.project_id == project.id).order_by(Disbursement.id)).scalars().all()
+    return {"allocations": allocations, "disbursements": disbursements,
+            "allocated": sum(a.amount for a in allocations),
+            "disbursed": sum(d.amount for d in disbursements)}
+
+
+# --- browser ---------------------------------------------------------------------------
+
+@projects.route("/projects")
+@login_required
+def project_list() -> str:
+    query = db.select(Project).where(scope_filter(Project.jurisdiction_path, current_user))
+    if status := request.args.get("status"):
+        query = query.where(Project.library_status == status)
+    page = paginate(query.order_by(Project.id.desc()), _int_arg("page", 1),
+                    current_app.config["PAGE_SIZE"])
+    return render_template("projects/list.html", page=page, args=request.args)
+
+
+@projects.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def new_project() -> str | Response:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+        targets = [line.replace("：", ":").split(":", 1)
+                   for line in form.pop("targets", "").splitlines() if line.strip()]
+        payload = {k: v for k, v in form.items() if v != ""}
+        payload["performance_targets"] = [
+            {"indicator": t[0].strip(), "target": t[1].strip() if len(t) > 1 else ""}
+            for t in targets]
+        try:
+            project = register_project(payload, current_user)
+        except WorkflowError as exc:
+            errors = {}
+            for key, messages in (exc.errors or {"_": [exc.message]}).items():
+                field = "performance_targets" if key.startswith("performance_targets") else key
+                errors.setdefault(field, []).extend(messages)
+        else:
+            flash(f"已登记项目：{project.name}", "success")
+            return redirect(url_for("projects.show", project_id=project.id))
+    villages = [a.jurisdiction for a in current_user.assignments]
+    return render_template("projects/new.html", errors=errors, values=request.form,
+                           categories=CATEGORIES, natures=NATURES, villages=villages)
+
+
+@projects.route("/projects/<int:project_id>")
+@login_required
+def show(project_id: int) -> str:
+    project = get_in_scope(Project, project_id, current_user)
+    cases = db.session.execute(db.select(Case).where(
+        Case.subject_type == "project", Case.subject_id == project.id).order_by(Case.id)
+    ).scalars().all()
+    return render_template("projects/show.html", project=project, cases=cases,
+                           sources=sources_in_scope(current_user), **_money_rows(project))
+
+
+@projects.post("/projects/<int:project_id>/cases/<procedure>")
+@login_required
+def start(project_id: int, procedure: str) -> Response:
+    if procedure not in PROCEDURES:
+        flash("流程不存在", "error")
+        return redirect(url_for("projects.show", project_id=project_id))
+    return start_case(procedure, project_id, url_for("projects.show", project_id=project_id))
+
+
+@projects.post("/projects/<int:project_id>/allocations")
+@login_required
+def allocate(project_id: int) -> Response:
+    """安排资金 from the project page: the same operation as the API, CLI and import."""
+    form = request.form
+    try:
+        row = funds.allocate(project_id, form.get("source_id", ""), form.get("amount", ""),
+                             form.get("document_no", ""), current_user, channel="ui")
+    except WorkflowError as exc:
+        details = [m for msgs in exc.errors.values() for m in msgs]
+        flash("资金安排未成功：" + "；".join(details or [exc.message]), "error")
+    else:
+        flash(f"已安排资金 {funds.yuan(row.amount)} 元", "success")
+    return redirect(url_for("projects.show", project_id=project_id))
+
+
+@projects.route("/funds")
+@login_required
+def fund_sources() -> str:
+    return render_template("projects/funds.html", rows=sources_in_scope(current_user))
+
+
+@projects.route("/assets")
+@login_required
+def assets() -> str:
+    problems: list[str] = []
+    query = asset_query(current_user, request.args, problems)
+    page = paginate(query, _int_arg("page", 1), current_app.config["PAGE_SIZE"])
+    total = db.session.execute(db.select(func.coalesce(func.sum(
+        query.subquery().c.value), 0))).scalar_one()
+    return render_template("projects/assets.html", page=page, problems=problems,
+                           args=request.args, classes=ASSET_CLASSES, total=total)
+
+
+@projects.route("/assets.xlsx")
+@login_required
+def assets_excel() -> Response:
+    rows = db.session.execute(asset_query(current_user, request.args, [])).scalars().all()
+    data = assets_workbook(rows)
+    return send_file(io.BytesIO(data), download_name="扶贫资产登记表.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- JSON API --------------------------------------------------------------------------
+
+@projects_api.get("/projects")
+@token_required
+def api_projects():
+    query = db.select(Project).where(scope_filter(Project.jurisdiction_path, g.user))
+    if village := request.args.get("village"):
+        place = place_by_code(village, g.user)
+        if place is None:
+            raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
+        query = query.where(Project.jurisdiction_path.startswith(place.path))
+    page = paginate(query.order_by(Project.id), _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    return jsonify(_page_json(page, [project_json(p) for p in page.items]))
+
+
+@projects_api.post("/projects")
+@token_required
+def api_post_project():
+    return jsonify(project_json(register_project(json_body(), g.user))), 201
+
+
+@projects_api.get("/projects/<int:project_id>")
+@token_required
+def api_project(project_id: int):
+    project = get_in_scope(Project, project_id, g.user)
+    money = _money_rows(project)
+    return jsonify({**project_json(project), "allocated": str(money["allocated"]),
+                    "disbursed": str(money["disbursed"])})
+
+
+@projects_api.post("/projects/<int:project_id>/allocations")
+@token_required
+def api_allocate(project_id: int):
+    body = json_body()
+    row = funds.allocate(project_id, body.get("source_id", ""), body.get("amount", ""),
+                         str(body.get("document_no") or ""), g.user, channel="api")
+    return jsonify({"id": row.id, "project_id": row.project_id, "source_id": row.source_id,
+                    "amount": str(row.amount), "document_no": row.document_no}), 201
+
+
+@projects_api.get("/fund-sources")
+@token_required
+def api_sources():
+    return jsonify([{"id": r["source"].id, "name": r["source"].name, "year": r["source"].year,
+                     "county": r["source"].county.name, "level": r["source"].level,
+                     "budget": str(r["source"].budget), "allocated": str(r["allocated"]),
+                     "remaining": str(r["remaining"])} for r in sources_in_scope(g.user)])
+
+
+@projects_api.get("/assets")
+@token_required
+def api_assets():
+    problems: list[str] = []
+    query = asset_query(g.user, request.args, problems)
+    if problems:
+        raise Invalid("查询参数有误", {"query": problems})
+    page = paginate(query, _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    return jsonify(_page_json(page, [
+        {"id": a.id, "project_id": a.project_id, "name": a.name, "class": a.asset_class,
+         "class_title": a.class_title, "value": str(a.value), "fund_sources": a.fund_sources,
+         "owner": a.owner, "manager": a.manager, "maintainer": a.maintainer,
+         "income_sharing": a.income_sharing, "registered_on": a.registered_on.isoformat(),
+         "village": a.village.name} for a in page.items]))
