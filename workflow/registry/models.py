@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
+from workflow.engine.registry import subject
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 
@@ -29,6 +30,14 @@ def mask_id_number(number: str | None) -> str:
     return number[:6] + "*" * (len(number) - 7) + number[-1]
 
 
+def mask_account(number: str | None) -> str:
+    """A bank account (一卡通) shows its last four digits only."""
+    if not number:
+        return ""
+    return "*" * max(len(number) - 4, 4) + number[-4:]
+
+
+@subject("household")
 class Household(db.Model):
     __tablename__ = "households"
 
@@ -42,6 +51,11 @@ class Household(db.Model):
     status: Mapped[str] = mapped_column(db.String(24), default="registered_poor", index=True)
     registered_year: Mapped[int | None]
     exited_on: Mapped[str | None] = mapped_column(db.String(10))
+    # Other statuses that make a household eligible for help (e.g. house renovation).
+    dibao: Mapped[bool] = mapped_column(default=False)   # 低保户
+    tekun: Mapped[bool] = mapped_column(default=False)   # 特困供养户
+    # The household's own subsidy account (一卡通); subsidies may be paid only into it.
+    bank_account: Mapped[str | None] = mapped_column(db.String(32))
 
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
     members: Mapped[list[Member]] = relationship(
@@ -66,6 +80,14 @@ class Household(db.Model):
         return mask_id_number(self.id_number)
 
     @property
+    def masked_account(self) -> str:
+        return mask_account(self.bank_account)
+
+    @property
+    def has_disabled_member(self) -> bool:
+        return any(m.disabled for m in self.members)
+
+    @property
     def status_title(self) -> str:
         return HOUSEHOLD_STATUSES.get(self.status, self.status)
 
@@ -82,6 +104,7 @@ class Member(db.Model):
     name: Mapped[str] = mapped_column(db.String(64))
     relation: Mapped[str] = mapped_column(db.String(16))
     id_number: Mapped[str | None] = mapped_column(db.String(18))
+    disabled: Mapped[bool] = mapped_column(default=False)  # holds a disability certificate
 
     household: Mapped[Household] = relationship(back_populates="members")
 

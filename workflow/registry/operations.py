@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import Schema, ValidationError
+
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid
 from workflow.extensions import db
@@ -13,14 +15,28 @@ from workflow.registry.schemas import HouseholdCreateSchema
 REGISTER_EDITORS = {"village_clerk", "helper", "township_reviewer", "admin"}
 
 
+def load_payload(schema: Schema, payload: Any, message: str) -> dict[str, Any]:
+    """``payload`` validated by ``schema``, or Invalid with every field's Chinese message."""
+    try:
+        return schema.load(payload if isinstance(payload, dict) else {})
+    except ValidationError as exc:
+        raise Invalid(message, flatten_errors(exc.normalized_messages())) from exc
+
+
+def save(row: Any) -> Any:
+    """Add ``row`` and commit, rolling back on any failure; returns the row."""
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return row
+
+
 def create_household(payload: Any, actor: User) -> Household:
     """Register a household in a village within the actor's scope."""
-    from marshmallow import ValidationError
-
-    try:
-        values = HouseholdCreateSchema().load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        raise Invalid("登记信息有误，请按提示修改", _flatten(exc.normalized_messages())) from exc
+    values = load_payload(HouseholdCreateSchema(), payload, "登记信息有误，请按提示修改")
     village = place_by_code(values["village"], actor)
     if village is None or village.level != "village":
         raise Invalid("登记信息有误", {"village": ["「所属村（代码）」不存在或不在您的管辖范围内"]})
@@ -37,17 +53,12 @@ def create_household(payload: Any, actor: User) -> Household:
     household = Household(
         head_name=values["head_name"], id_number=values["id_number"], phone=values["phone"],
         address=values.get("address"), village=village, jurisdiction_path=village.path,
-        status=values["status"], registered_year=values["registered_year"], members=members)
-    db.session.add(household)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return household
+        status=values["status"], registered_year=values["registered_year"], members=members,
+        dibao=values["dibao"], tekun=values["tekun"], bank_account=values["bank_account"])
+    return save(household)
 
 
-def _flatten(messages: dict) -> dict[str, list[str]]:
+def flatten_errors(messages: dict) -> dict[str, list[str]]:
     """Nested marshmallow errors as ``{"members.0.name": [...]}``."""
     out: dict[str, list[str]] = {}
 

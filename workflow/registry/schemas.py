@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from operator import mul
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
@@ -16,7 +17,7 @@ def id_number_problem(number: str) -> str | None:
     """Why an 18-digit resident ID number (GB 11643) is malformed, or None."""
     if not ID_PATTERN.match(number or ""):
         return "应为 18 位，前 17 位为数字，末位为数字或 X"
-    total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, number[:17]), ID_WEIGHTS))
     if ID_CHECK[total % 11] != number[17]:
         return "校验位不正确"
     return None
@@ -55,6 +56,8 @@ class MemberSchema(Schema):
     name = _text("成员姓名", 64)
     relation = _text("与户主关系", 16)
     id_number = IdNumberField("成员身份证号", required=False, allow_none=True)
+    disabled = fields.Boolean(load_default=False, error_messages=_msgs(
+        "是否残疾", invalid="「是否残疾」必须是“是”或“否”"))
 
 
 class HouseholdCreateSchema(Schema):
@@ -72,6 +75,12 @@ class HouseholdCreateSchema(Schema):
     registered_year = fields.Integer(load_default=None, validate=validate.Range(
         2014, 2035, error="「建档年度」应在 2014 至 2035 之间"),
         error_messages=_msgs("建档年度", invalid="「建档年度」必须是整数"))
+    dibao = fields.Boolean(load_default=False,
+                           error_messages=_msgs("低保户", invalid="「低保户」必须是“是”或“否”"))
+    tekun = fields.Boolean(load_default=False,
+                           error_messages=_msgs("特困供养", invalid="「特困供养」必须是“是”或“否”"))
+    bank_account = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^\d{12,24}$", error="「一卡通账号」应为 12 至 24 位数字"))
     members = fields.List(fields.Nested(MemberSchema), load_default=list,
                           validate=validate.Length(max=30, error="「家庭成员」最多 30 人"))
 

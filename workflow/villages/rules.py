@@ -1,0 +1,107 @@
+"""Criteria profiles for village exit, chosen per place in settings, and the guard that
+checks them. Poverty incidence is computed from the household register, never typed in;
+the other indicators are entered by the village with evidence (DOMAIN.md §2)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from workflow.engine.registry import guard
+from workflow.extensions import db
+from workflow.registry.models import Household, Member
+
+ASSESSMENT = "submit_self_assessment"
+
+
+@dataclass(frozen=True)
+class Bar:
+    key: str
+    title: str
+    op: str          # "<", ">=" or "yes"
+    value: Decimal | None = None
+    unit: str = ""
+
+    def describe(self) -> str:
+        if self.op == "yes":
+            return "达标"
+        return f"{'低于' if self.op == '<' else '不低于'} {self.value}{self.unit}"
+
+    def met(self, actual) -> bool:
+        if self.op == "yes":
+            return bool(actual)
+        if actual is None:
+            return False
+        return actual < self.value if self.op == "<" else actual >= self.value
+
+
+PROFILES: dict[str, tuple[str, list[Bar]]] = {
+    "national": ("国家贫困村退出标准", [
+        Bar("poverty_incidence", "贫困发生率", "<", Decimal("2"), "%")]),
+    "national_west": ("国家贫困村退出标准（西部地区）", [
+        Bar("poverty_incidence", "贫困发生率", "<", Decimal("3"), "%")]),
+    "zhuanghe": ("庄河市低收入村退出标准", [
+        Bar("per_capita_income", "农村居民人均可支配收入", ">=", Decimal("14000"), " 元"),
+        Bar("dibao_coverage", "低保应保尽保率", ">=", Decimal("100"), "%"),
+        Bar("road_access", "屯屯通油路比例", ">=", Decimal("100"), "%"),
+        Bar("safe_water", "安全饮水比例", ">=", Decimal("98"), "%"),
+        Bar("safe_housing", "安全住房比例", ">=", Decimal("98"), "%"),
+        Bar("medical_insurance", "新农合参保率", ">=", Decimal("99"), "%"),
+        Bar("public_services", "基本公共服务达到全市平均水平", "yes"),
+        Bar("sanitation", "人居环境整治达标", "yes"),
+        Bar("signature_product", "一村一品", "yes")]),
+}
+
+
+def profile_for(village, settings) -> tuple[str, list[Bar]]:
+    """The profile of the longest code prefix configured for the village, else default."""
+    choices = settings.get("VILLAGE_EXIT_PROFILES", {"default": "national"})
+    match = max((code for code in choices if code != "default" and
+                 village.code.startswith(code)), key=len, default="default")
+    return PROFILES[choices[match]]
+
+
+def poor_people(village_id: int) -> int:
+    """Members of the village's households still registered poor (from the register)."""
+    return db.session.execute(
+        select(func.count(Member.id)).join(Household, Household.id == Member.household_id)
+        .where(Household.village_id == village_id, Household.status == "registered_poor")
+    ).scalar_one()
+
+
+def poverty_incidence(village_id: int, rural_population: int) -> Decimal:
+    """贫困发生率 in percent, two decimals."""
+    if rural_population <= 0:
+        return Decimal("100")
+    return (Decimal(poor_people(village_id)) * 100 / rural_population).quantize(
+        Decimal("0.01"))
+
+
+def indicator_values(ctx) -> dict:
+    values = dict(ctx.step_values(ASSESSMENT))
+    population = int(values.get("rural_population") or 0)
+    values["poverty_incidence"] = poverty_incidence(ctx.subject.id, population)
+    for key, value in list(values.items()):
+        if isinstance(value, str) and key != "notes":
+            try:
+                values[key] = Decimal(value)
+            except ArithmeticError:
+                pass
+    return values
+
+
+@guard("village_indicators_met")
+def village_indicators_met(ctx) -> list[str]:
+    """Each failing indicator blocks the step with its name, value and bar."""
+    title, bars = profile_for(ctx.subject, ctx.settings)
+    values = indicator_values(ctx)
+    reasons = []
+    for bar in bars:
+        actual = values.get(bar.key)
+        if bar.op != "yes" and actual is None:
+            reasons.append(f"「{bar.title}」未填写（{title}要求{bar.describe()}）")
+        elif not bar.met(actual):
+            shown = ("否" if bar.op == "yes" else f"{actual}{bar.unit}")
+            reasons.append(f"「{bar.title}」为 {shown}，未达到{title}（{bar.describe()}）")
+    return reasons
