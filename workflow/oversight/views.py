@@ -1,0 +1,236 @@
+"""The auditor's workspace (search, findings, chain check, trail with diffs) and the
+progress boards with the monthly report (browser; Excel export)."""
+from __future__ import annotations
+
+import io
+import re
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from sqlalchemy import exists, select
+from werkzeug.wrappers import Response
+
+from workflow import clock
+from workflow.audit.chain import trail, verify
+from workflow.audit.models import AuditEvent
+from workflow.cases.models import Case
+from workflow.cases.queries import case_query, paginate
+from workflow.cases.schemas import case_summary
+from workflow.engine import store
+from workflow.engine.errors import WorkflowError
+from workflow.extensions import db
+from workflow.jurisdictions.scope import place_by_code, places_in_scope, scope_filter
+from workflow.oversight import boards
+from workflow.oversight.exports import MAX_CASES, trail_pdf, trail_xlsx
+from workflow.oversight.models import Finding
+from workflow.oversight.operations import AUDITOR_ROLES, decide, scan
+from workflow.oversight.rules import RULES
+
+oversight = Blueprint("oversight", __name__)
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _auditor() -> None:
+    if not any(a.role in AUDITOR_ROLES for a in current_user.assignments):
+        abort(403)
+
+
+@oversight.route("/oversight")
+@login_required
+def workspace() -> str:
+    """Search cases by place, procedure, state, person and date; the open findings."""
+    _auditor()
+    args = request.args
+    place = place_by_code(args.get("jurisdiction", ""), current_user) \
+        if args.get("jurisdiction") else None
+    query = case_query(current_user, procedure=args.get("procedure") or None,
+                       state=args.get("state") or None,
+                       jurisdiction_path=place.path if place else None)
+    if person := args.get("person", "").strip()[:64]:
+        signed = exists().where(AuditEvent.case_id == Case.id,
+                                AuditEvent.actor_name.contains(person, autoescape=True))
+        query = query.where(signed | Case.title.contains(person, autoescape=True))
+    number = args.get("page", "1")
+    page = paginate(query, int(number) if number.isdigit() and len(number) < 7 else 1,
+                    current_app.config["PAGE_SIZE"])
+    findings = db.session.execute(select(Finding).where(
+        scope_filter(Finding.jurisdiction_path, current_user), Finding.outcome == "open")
+        .order_by(Finding.id.desc()).limit(200)).scalars().all()
+    return render_template("oversight/workspace.html", page=page, args=args,
+                           rows=[case_summary(c) for c in page.items], findings=findings,
+                           rules=RULES, places=places_in_scope(current_user),
+                           procedures=list(store.catalog().procedures.values()))
+
+
+@oversight.post("/oversight/scan")
+@login_required
+def run_scan() -> Response:
+    _auditor()
+    flash(f"审计检查完成：新发现 {scan(current_user)} 个需核查事项", "success")
+    return redirect(url_for("oversight.workspace"))
+
+
+@oversight.post("/oversight/verify")
+@login_required
+def run_verify() -> str:
+    _auditor()
+    checked, problems = verify(current_user.scope_paths)
+    return render_template("oversight/verify.html", checked=checked, problems=problems)
+
+
+@oversight.post("/oversight/findings/<int:finding_id>")
+@login_required
+def decide_finding(finding_id: int) -> Response:
+    try:
+        decide(finding_id, request.form.get("outcome", ""), request.form.get("note", ""),
+               current_user)
+        flash("已记录核查结论（计入审批留痕）", "success")
+    except WorkflowError as exc:
+        flash("；".join([m for v in exc.errors.values() for m in v] or [exc.message]), "error")
+    return redirect(url_for("oversight.workspace"))
+
+
+@oversight.route("/oversight/cases/<int:case_id>")
+@login_required
+def case_trail(case_id: int) -> str:
+    """Every event with the values it carried, and what changed against the last time the
+    same step was submitted."""
+    _auditor()
+    from workflow.jurisdictions.scope import get_in_scope
+
+    case = get_in_scope(Case, case_id, current_user)
+    previous: dict[str, dict] = {}
+    rows = []
+    for event in trail(case):
+        before = previous.get(event.action, {})
+        changes = {k: (before.get(k), v) for k, v in (event.data or {}).items()
+                   if before and before.get(k) != v}
+        rows.append({"event": event, "changes": changes})
+        if event.data:
+            previous[event.action] = event.data
+    return render_template("oversight/trail.html", case=case, rows=rows,
+                           definition=store.by_version(case.definition_version))
+
+
+def _export_cases() -> list[Case]:
+    """One case (``case``) or the workspace's filtered set, at most MAX_CASES."""
+    args = request.args
+    if args.get("case", "").isdigit():
+        from workflow.jurisdictions.scope import get_in_scope
+
+        return [get_in_scope(Case, args["case"], current_user)]
+    place = place_by_code(args.get("jurisdiction", ""), current_user) \
+        if args.get("jurisdiction") else None
+    query = case_query(current_user, procedure=args.get("procedure") or None,
+                       state=args.get("state") or None,
+                       jurisdiction_path=place.path if place else None)
+    return db.session.execute(query.limit(MAX_CASES)).scalars().all()
+
+
+@oversight.route("/oversight/trail.<fmt>")
+@login_required
+def export_trail(fmt: str) -> Response:
+    """留痕导出 as xlsx or pdf, each case with its verification code."""
+    _auditor()
+    cases = _export_cases()
+    if fmt == "xlsx":
+        return send_file(io.BytesIO(trail_xlsx(cases)), as_attachment=True,
+                         download_name="审批留痕.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument"
+                                  ".spreadsheetml.sheet")
+    if fmt == "pdf":
+        from workflow.documents.views import base_url, pdf_response
+
+        if not cases:
+            abort(404)
+        return pdf_response(trail_pdf(cases, base_url()), "审批留痕.pdf")
+    abort(404)
+
+
+def _board_args():
+    procedures = store.catalog().procedures
+    definition = procedures.get(request.args.get("procedure", "household_exit"))
+    if definition is None:
+        abort(404)
+    code = request.args.get("place", "")
+    place = place_by_code(code, current_user) if code else None
+    if place is None:
+        mine = sorted((a.jurisdiction for a in current_user.assignments), key=lambda p: p.path)
+        place = mine[0] if mine else abort(404)
+    month = request.args.get("month", "")
+    return definition, place, month if MONTH.match(month) else None
+
+
+@oversight.route("/boards")
+@login_required
+def board_page() -> str:
+    """挂图作战: a row per place below this one, drill-down by clicking a place."""
+    definition, place, month = _board_args()
+    rows = boards.board(definition, place, month)
+    target = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {}).get(place.code)
+    share = boards.village_share(place, int((month or f"{clock.today():%Y}")[:4]),
+                                 current_app.config) if definition.key == "village_exit" \
+        else None
+    return render_template("oversight/board.html", definition=definition, place=place,
+                           rows=rows, target=target, month=month or f"{clock.today():%Y-%m}",
+                           share=share,
+                           procedures=list(store.catalog().procedures.values()))
+
+
+@oversight.route("/boards/report.pdf")
+@login_required
+def monthly_report_pdf() -> Response:
+    """月报告 as PDF (same figures as the Excel)."""
+    from workflow.documents import render
+    from workflow.documents.rows import chinese_date
+    from workflow.documents.views import pdf_response
+
+    definition, place, month = _board_args()
+    month = month or f"{clock.today():%Y-%m}"
+    rows = boards.monthly_report(definition, place, month)
+    target = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {}).get(place.code)
+    data = render.pdf("pdf/monthly_report.html", definition=definition, place=place,
+                      month=month, rows=rows, states=list(definition.states), target=target,
+                      printed_on=chinese_date(clock.today()))
+    return pdf_response(data, f"{definition.title}月报告-{month}.pdf")
+
+
+@oversight.route("/boards/report.xlsx")
+@login_required
+def monthly_report() -> Response:
+    """月报告 for a past (or the current) month, from the trail as it was then."""
+    definition, place, month = _board_args()
+    month = month or f"{clock.today():%Y-%m}"
+    rows = boards.monthly_report(definition, place, month)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{month} 月报告"
+    states = list(definition.states)
+    sheet.append([f"{place.full_name} {definition.title} {month} 月报告（截至月末）"])
+    sheet.append(["地区", *[definition.state_title(s) for s in states], "合计", "本月办结"])
+    for row in rows:
+        sheet.append([row.place.name, *[row.by_state.get(s, 0) for s in states], row.total,
+                      row.completed_in_month])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True,
+                     download_name=f"{definition.title}月报告-{month}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(oversight)
+
