@@ -85,6 +85,19 @@ def client(app):
 
 
 @pytest.fixture
+def as_user(app):
+    """A fresh browser-like client logged in as the named user."""
+    from tests.web.test_pages import login
+
+    def make(username: str):
+        c = IsolatedClient(app, app.response_class, use_cookies=True)
+        response = login(c, username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return c
+    return make
+
+
+@pytest.fixture
 def world():
     """Places, one user per role, households: see tests/factories.py."""
     from tests.factories import build_world

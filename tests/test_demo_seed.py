@@ -46,9 +46,11 @@ def test_special_cases_and_realistic_times(lines):
     assert returned, "a case sent back by the township"
     assert abs(clock.utcnow() - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
         minutes=1), "the clock is back to real time"
-    first = db.session.execute(db.select(db.func.min(Case.created_at))).scalar_one()
-    last = db.session.execute(db.select(db.func.max(Case.updated_at))).scalar_one()
-    assert clock.utcnow() - dt.timedelta(days=61) < first < last < clock.utcnow()
+    for procedure, days in (("household_exit", 61), ("house_renovation", 200)):
+        first, last = db.session.execute(
+            db.select(db.func.min(Case.created_at), db.func.max(Case.updated_at))
+            .where(Case.procedure == procedure)).one()
+        assert clock.utcnow() - dt.timedelta(days=days) < first < last < clock.utcnow()
 
 
 def test_rare_character_names_round_trip_and_ids_are_valid(lines):
@@ -84,3 +86,29 @@ def test_random_passwords_without_the_variable(monkeypatch):
     passwords = [row[1] for row in table if len(row) > 2 and row[2] in {
         "village_clerk", "work_team", "helper", "township_reviewer", "admin"}]
     assert len(passwords) > 10 and len(set(passwords)) == len(passwords)
+
+
+def test_renovation_cases_with_evidence_and_houses(lines):
+    from workflow.evidence.models import Attachment
+    from workflow.housing.models import House
+
+    renovations = db.session.execute(db.select(Case).where(
+        Case.procedure == "house_renovation")).scalars().all()
+    assert len(renovations) == db.session.query(House).count() >= 5
+    assert len({c.state for c in renovations}) >= 5
+    assert db.session.query(Attachment).count() >= 5
+    assert any("危房改造案件" in line for line in lines)
+
+
+def test_projects_funds_and_assets_with_agreeing_ledgers(lines):
+    from workflow.funds.ledgers import check_ledgers
+    from workflow.funds.models import FundSource
+    from workflow.projects.models import Asset, Project
+
+    budgets = {s.county.name: s.budget for s in db.session.execute(
+        db.select(FundSource)).scalars()}
+    assert budgets == {"岫岩满族自治县": 15_000_000, "台安县": 10_000_000}
+    statuses = {p.library_status for p in db.session.execute(db.select(Project)).scalars()}
+    assert statuses == {"proposed", "in_library"}
+    assert db.session.query(Asset).count() == 1
+    assert check_ledgers() == []

@@ -41,6 +41,24 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(cases)
     app.register_blueprint(api)
     csrf.exempt(api)
+    from workflow.evidence.views import evidence, evidence_api
+    from workflow.housing.views import housing, housing_api
+    from workflow.projects.views import projects, projects_api
+
+    for blueprint in (evidence, evidence_api, housing, housing_api, projects, projects_api):
+        app.register_blueprint(blueprint)
+    from workflow.registry import views as register_views
+
+    register_views.init_app(app)
+    from workflow.monitoring import views as monitoring_views
+
+    monitoring_views.init_app(app)
+    from workflow.villages import views as village_views
+
+    village_views.init_app(app)
+    from workflow.oversight import views as oversight_views
+
+    oversight_views.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     documents.init_app(app)

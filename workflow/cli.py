@@ -42,12 +42,17 @@ def _place(code: str):
     return place
 
 
-def _grant(user, role: str, code: str) -> None:
+def _grant(user, role: str, code: str, department: str | None = None) -> None:
     from workflow.auth.models import ROLES, RoleAssignment
+    from workflow.projects.models import DEPARTMENTS
 
     if role not in ROLES:
         raise click.ClickException(f"unknown role {role}; one of: {', '.join(ROLES)}")
-    db.session.add(RoleAssignment(user=user, role=role, jurisdiction=_place(code)))
+    if department and department not in DEPARTMENTS:
+        raise click.ClickException(f"unknown department {department}; one of: "
+                                   f"{', '.join(DEPARTMENTS)}")
+    db.session.add(RoleAssignment(user=user, role=role, jurisdiction=_place(code),
+                                  department=department))
 
 
 @users_cli.command("create")
@@ -56,7 +61,9 @@ def _grant(user, role: str, code: str) -> None:
 @click.option("--role", required=True)
 @click.option("--jurisdiction", "code", required=True)
 @click.option("--display-name", default=None)
-def users_create(name: str, password: str, role: str, code: str, display_name: str | None):
+@click.option("--department", default=None, help="county_sector: agriculture, water, ...")
+def users_create(name: str, password: str, role: str, code: str, display_name: str | None,
+                 department: str | None):
     """Create a user with one role over one jurisdiction."""
     from workflow.auth.models import User
 
@@ -65,7 +72,7 @@ def users_create(name: str, password: str, role: str, code: str, display_name: s
     user = User(username=name, display_name=display_name or name)
     user.set_password(password)
     db.session.add(user)
-    _grant(user, role, code)
+    _grant(user, role, code, department)
     db.session.commit()
     click.echo(f"created {name} as {role} over {code}")
 
@@ -74,14 +81,15 @@ def users_create(name: str, password: str, role: str, code: str, display_name: s
 @click.argument("name")
 @click.option("--role", required=True)
 @click.option("--jurisdiction", "code", required=True)
-def users_grant(name: str, role: str, code: str) -> None:
+@click.option("--department", default=None, help="county_sector: agriculture, water, ...")
+def users_grant(name: str, role: str, code: str, department: str | None) -> None:
     """Give an existing user one more role assignment."""
     from workflow.auth.models import User
 
     user = db.session.execute(db.select(User).filter_by(username=name)).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"no user {name}")
-    _grant(user, role, code)
+    _grant(user, role, code, department)
     db.session.commit()
     click.echo(f"granted {role} over {code} to {name}")
 
@@ -110,5 +118,7 @@ def demo_seed(households: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (procedures_cli, users_cli, audit_cli, demo_cli):
+    from workflow.funds.cli import funds_cli
+
+    for group in (procedures_cli, users_cli, audit_cli, demo_cli, funds_cli):
         app.cli.add_command(group)

@@ -42,7 +42,42 @@ class Config:
     NOTICE_DAYS = {
         "household_exit.village_notice": 7,
         "household_exit.township_notice": 7,
+        "house_renovation.village_notice": 7,
+        "house_renovation.township_notice": 7,
+        "house_renovation.county_notice": 5,
+        "project_library.village_notice": 7,
+        "project_library.township_notice": 7,
+        "fund_use.plan_notice": 10,
+        "fund_use.acceptance_notice": 7,
+        "monitoring_entry.village_notice": 5,
+        "risk_removal.village_notice": 5,
+        "village_exit.township_notice": 7,
+        "village_exit.county_notice": 7,
     }
+    # Village exit criteria per place: the longest matching code prefix wins
+    # (210283 = 庄河市, whose low-income villages follow the city's own indicator set).
+    VILLAGE_EXIT_PROFILES = {"default": "national", "210283": "zhuanghe"}
+    # 防止返贫监测: the threshold is MONITORING_FACTOR × the year's line unless a year has
+    # its own figure in MONITORING_THRESHOLDS (yuan per person per year).
+    MONITORING_FACTOR = 1.5
+    MONITORING_THRESHOLDS: dict[int, int] = {}
+    # Oversight: a case in one state longer than this is flagged; board targets per
+    # procedure and place code (the Anshan plan: 753 households to exit in 2020).
+    FINDING_STALL_DAYS = 60
+    BOARD_TARGETS = {"household_exit": {"210300": 753}}
+    # Cumulative share of villages out by year, per place (庄河市: 20 % / 70 % / 100 %).
+    VILLAGE_EXIT_TARGETS = {"210283": {2018: 20, 2019: 70, 2020: 100}}
+    # Deadlines by setting key: month-day per case year ("default" for years not listed).
+    DEADLINES = {"house_renovation.completion": {"default": "06-30", 2020: "06-30"}}
+    # House renovation (农村危房改造): who qualifies by register status (低保, 特困 and
+    # poor households with a disabled member qualify whatever their status), the
+    # methods each grade allows, subsidy ceilings in yuan and floor-area bounds in m².
+    RENOVATION_ELIGIBLE_STATUSES = ("registered_poor", "exited")
+    RENOVATION_METHODS = {"C": ["repair"], "D": ["rebuild", "new_build"]}
+    RENOVATION_SUBSIDY = {"C": {"repair": 10000}, "D": {"rebuild": 35000, "new_build": 35000}}
+    HOUSE_AREA_LIMITS = {"min_by_size": {1: 20, 2: 30, 3: 40}, "max_small": 60,
+                         "per_person_above_3": 18}
+    UPLOAD_MAX_BYTES = int(_env("UPLOAD_MAX_BYTES", str(8 * 1024 * 1024)))
 
 
 class DevelopmentConfig(Config):

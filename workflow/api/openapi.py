@@ -5,6 +5,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from workflow.cases.schemas import ActionRequestSchema, CaseCreateSchema, CaseSchema, EventSchema
+from workflow.housing.schemas import HouseCreateSchema
+from workflow.projects.schemas import ProjectCreateSchema
 from workflow.registry.schemas import HouseholdCreateSchema
 
 ERRORS = {
@@ -40,7 +42,9 @@ def spec() -> dict:
     doc.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in (("CaseCreate", CaseCreateSchema), ("ActionRequest", ActionRequestSchema),
                          ("Case", CaseSchema), ("Event", EventSchema),
-                         ("HouseholdCreate", HouseholdCreateSchema)):
+                         ("HouseholdCreate", HouseholdCreateSchema),
+                         ("HouseCreate", HouseCreateSchema),
+                         ("ProjectCreate", ProjectCreateSchema)):
         doc.components.schema(name, schema=schema)
     token_body = {"type": "object", "required": ["username", "password"],
                   "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
@@ -58,7 +62,7 @@ def spec() -> dict:
         "post": _op("登记农户", "201", body="HouseholdCreate", errors=("401", "403", "422"))})
     doc.path("/api/v1/cases", operations={
         "get": _op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from", "to",
-                                           "page", "per_page")),
+                                           "overdue", "page", "per_page")),
         "post": _op("发起案件", "201", body="CaseCreate", response="Case",
                     errors=("401", "403", "404", "409", "422"))})
     doc.path("/api/v1/cases/{id}", operations={
@@ -68,4 +72,36 @@ def spec() -> dict:
                     errors=("401", "403", "404", "409", "422"))})
     doc.path("/api/v1/cases/{id}/trail", operations={
         "get": _op("审计留痕", "200", errors=("401", "404"))})
+    doc.path("/api/v1/houses", operations={
+        "get": _op("房屋列表（危房改造）", "200", params=("village", "page", "per_page")),
+        "post": _op("登记房屋", "201", body="HouseCreate", errors=("401", "403", "404", "422"))})
+    doc.path("/api/v1/houses/{id}", operations={
+        "get": _op("房屋及鉴定记录", "200", errors=("401", "404"))})
+    doc.path("/api/v1/cases/{id}/archive", operations={
+        "get": _op("档案（批准一户、建档一户）", "200", errors=("401", "404"))})
+    upload = _op("上传证明材料（JPEG、PNG、PDF，按内容核验）", "201",
+                 errors=("401", "403", "404", "409", "422"))
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["kind", "file"],
+        "properties": {"kind": {"type": "string"}, "version": {"type": "integer"},
+                       "file": {"type": "string", "format": "binary"}}}}}}
+    doc.path("/api/v1/cases/{id}/evidence", operations={
+        "get": _op("证明材料列表", "200", errors=("401", "404")), "post": upload})
+    doc.path("/api/v1/cases/{id}/evidence/{attachment_id}", operations={
+        "get": _op("下载证明材料", "200", errors=("401", "404"))})
+    doc.path("/api/v1/projects", operations={
+        "get": _op("扶贫项目列表", "200", params=("village", "page", "per_page")),
+        "post": _op("登记项目", "201", body="ProjectCreate", errors=("401", "403", "422"))})
+    doc.path("/api/v1/projects/{id}", operations={
+        "get": _op("项目详情（含已安排、已拨付）", "200", errors=("401", "404"))})
+    allocation = {"type": "object", "required": ["source_id", "amount", "document_no"],
+                  "properties": {"source_id": {"type": "integer"},
+                                 "amount": {"type": "string", "example": "12000.50"},
+                                 "document_no": {"type": "string"}}}
+    doc.path("/api/v1/projects/{id}/allocations", operations={
+        "post": _op("安排资金（未入库项目、超预算均被拒绝）", "201", body=allocation,
+                    errors=("401", "403", "404", "422"))})
+    doc.path("/api/v1/fund-sources", operations={"get": _op("资金来源及预算余额", "200")})
+    doc.path("/api/v1/assets", operations={
+        "get": _op("扶贫资产登记", "200", params=("jurisdiction", "class", "page", "per_page"))})
     return doc.to_dict()

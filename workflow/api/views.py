@@ -204,7 +204,8 @@ def list_cases():
     query = case_query(g.user, procedure=request.args.get("procedure"),
                        state=request.args.get("state"),
                        jurisdiction_path=place.path if place else None,
-                       date_from=_date_arg("from"), date_to=_date_arg("to"))
+                       date_from=_date_arg("from"), date_to=_date_arg("to"),
+                       overdue=request.args.get("overdue") in ("1", "true"))
     page = paginate(query, _int_arg("page", 1),
                     _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
     from workflow.cases.schemas import CaseSchema

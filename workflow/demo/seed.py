@@ -23,7 +23,10 @@ from workflow import clock
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases.models import Case
 from workflow.cases.operations import create_case, perform
+from workflow.demo.houses import STOPS as HOUSE_STOPS
+from workflow.demo.houses import seed_houses
 from workflow.demo.people import People, make_household, survey_values
+from workflow.demo.projects import seed_projects
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
@@ -32,6 +35,7 @@ from workflow.notices.operations import notice_days
 from workflow.registry.models import Household
 
 PROCEDURE = "household_exit"
+HOUSE_PROCEDURE = "house_renovation"
 PASSWORD_ENV = "WORKFLOW_DEMO_PASSWORD"  # noqa: S105 (the variable's name)
 HISTORY_DAYS = 60
 # (code, name, username prefix, village prefix, [(code, name, abbreviation)])
@@ -45,8 +49,9 @@ TOWNSHIPS = (
 )
 VILLAGE_ROLES = (("village_clerk", "clerk"), ("work_team", "team"), ("helper", "helper"))
 COUNTY_ROLES = (("county_poverty_office", "fpb"), ("county_housing_bureau", "zjj"),
-                ("county_sector", "hybm"), ("county_leading_group", "ldxz"),
-                ("auditor", "audit"))
+                ("county_leading_group", "ldxz"), ("auditor", "audit"))
+# County sector departments that appraise projects of their category (论证).
+SECTOR_DEPARTMENTS = (("agriculture", "nyj"), ("transport", "jtj"), ("water", "slj"))
 CITY_ROLES = (("city_poverty_office", "fpb"), ("auditor", "audit"), ("admin", "admin"))
 SURVEY_NOTES = ("务工收入稳定", "发展庭院经济，种植香菇", "养殖黄牛两头，收入稳定",
                 "一人从事村公益岗位", "土地流转加务工收入", "种植板栗、柞蚕放养")
@@ -78,6 +83,7 @@ class Step:
 def _build_places() -> tuple[Jurisdiction, Jurisdiction, list[tuple[Jurisdiction, str, list]]]:
     """The city, the county, and each township with its login name and (village, prefix)s."""
     city = add_place("210300", "鞍山市", "city")
+    add_place("210321", "台安县", "county", city)  # its budget only (see demo/projects.py)
     county = add_place("210323", "岫岩满族自治县", "county", city)
     townships = []
     for code, name, login, prefix, villages in TOWNSHIPS:
@@ -98,7 +104,8 @@ class Staff:
         self.by_place: dict[tuple[str, str], User] = {}
         self._hashes: dict[str, str] = {}
 
-    def add(self, username: str, role: str, place: Jurisdiction) -> User:
+    def add(self, username: str, role: str, place: Jurisdiction,
+            department: str | None = None) -> User:
         password = self.shared or secrets.token_urlsafe(9)
         user = User(username=username, display_name=self.people.name(
             self.people.rng.random() < 0.6))
@@ -107,18 +114,25 @@ class Staff:
             self._hashes[password] = user.password_hash
         user.password_hash = self._hashes[password]
         db.session.add(user)
-        db.session.add(RoleAssignment(user=user, role=role, jurisdiction=place))
+        db.session.add(RoleAssignment(user=user, role=role, jurisdiction=place,
+                                      department=department))
         self.accounts.append(Account(username, password, role, place))
-        self.by_place[(role, place.code)] = user
+        self.by_place[(f"sector_{department}" if department else role, place.code)] = user
         return user
 
     def actor(self, who: str, village: Jurisdiction) -> User:
-        """The user who signs as ``who`` for a case from ``village``."""
+        """The user who signs as ``who`` for a case from ``village`` (``sector_water``: the
+        county sector official of that department)."""
+        township, county = village.parent, village.parent.parent
+        if who.startswith("sector_"):
+            return self.by_place[(who, county.code)]
         role, place = {
             "clerk": ("village_clerk", village), "team": ("work_team", village),
-            "helper": ("helper", village), "township": ("township_reviewer", village.parent),
-            "county": ("county_poverty_office", village.parent.parent),
-            "city": ("city_poverty_office", village.parent.parent.parent),
+            "helper": ("helper", village), "township": ("township_reviewer", township),
+            "county": ("county_poverty_office", county),
+            "housing": ("county_housing_bureau", county),
+            "leading": ("county_leading_group", county),
+            "city": ("city_poverty_office", county.parent),
         }[who]
         return self.by_place[(role, place.code)]
 
@@ -133,6 +147,8 @@ def _build_staff(staff: Staff, city: Jurisdiction, county: Jurisdiction,
         staff.add(f"{login}_review", "township_reviewer", township)
     for role, suffix in COUNTY_ROLES:
         staff.add(f"xiuyan_{suffix}", role, county)
+    for department, suffix in SECTOR_DEPARTMENTS:
+        staff.add(f"xiuyan_{suffix}", "county_sector", county, department)
     for role, suffix in CITY_ROLES:
         staff.add(f"anshan_{suffix}", role, city)
 
@@ -310,9 +326,13 @@ def seed(households: int = 50) -> list[str]:
     clock.travel(-dt.timedelta(days=HISTORY_DAYS))
     try:
         _drive(rng, staff, plans, today)
+        renovations = seed_houses(rng, staff.actor, register[-len(HOUSE_STOPS):])
+        projects = seed_projects(staff.actor, villages)
     finally:
         clock.reset()
-    return _report(staff, register)
+    return _report(staff, register) + [
+        f"危房改造案件 / {HOUSE_PROCEDURE} cases: {renovations}",
+        f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）"]
 
 
 def _report(staff: Staff, register: list[Household]) -> list[str]:
