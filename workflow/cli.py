@@ -107,6 +107,24 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@audit_cli.command("tallies")
+@click.option("--rebuild", is_flag=True, help="recompute the tallies from the trail")
+def audit_tallies(rebuild: bool) -> None:
+    """Check the board tallies against the trail (exit non-zero on any difference), or
+    rebuild them after a bulk load."""
+    from workflow.cases import tallies
+
+    if rebuild:
+        click.echo(f"rebuilt {tallies.rebuild()} tally rows from the trail")
+        return
+    differences = tallies.differences()
+    for line in differences:
+        click.echo(line, err=True)
+    click.echo(f"{len(differences)} differences between the tallies and the trail")
+    if differences:
+        sys.exit(1)
+
+
 @demo_cli.command("seed")
 @click.option("--households", default=50, show_default=True)
 def demo_seed(households: int) -> None:

@@ -13,7 +13,7 @@ from tests.cases.test_household_exit import pass_notice, start, to_notice
 from tests.factories import Api, make_household, make_user
 from tests.web.test_pages import csrf, login
 from workflow import clock
-from workflow.auth.models import RoleAssignment
+from workflow.auth.models import RoleAssignment, User
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.extensions import db
@@ -22,6 +22,7 @@ from workflow.notices.models import Notice, Objection
 from workflow.oversight import boards
 from workflow.oversight.models import Finding
 from workflow.oversight.operations import decide, facts_for, findings_for, scan
+from workflow.registry.models import Member
 
 REVIEW = {"files_complete": True, "spot_checked": True}
 
@@ -168,6 +169,14 @@ def test_workspace_search_and_chain_check_in_the_browser(apis, world, client):
     assert f"/oversight/cases/{case_id}" in page
     assert f"/oversight/cases/{case_id}" not in client.get(
         "/oversight?person=无此人").get_data(as_text=True)
+    # a member's name from its first character, and the official who signed
+    member = db.session.execute(db.select(Member).where(
+        Member.household_id == world.households[0].id, Member.relation != "户主")).scalars().first()
+    clerk_name = db.session.execute(db.select(User.display_name).where(
+        User.username == "clerk")).scalar_one()
+    for person in (member.name, clerk_name):
+        assert f"/oversight/cases/{case_id}" in client.get(
+            f"/oversight?person={person}").get_data(as_text=True), person
     result = client.post("/oversight/verify", data={"csrf_token": csrf(client, "/oversight")})
     assert "留痕完整" in result.get_data(as_text=True)
 

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, PASSWORD
+from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, PASSWORD, Api
 from workflow import clock
 from workflow.cases.models import Case
-from workflow.cases.operations import create_case, perform
+from workflow.cases.operations import create_case, create_cases, perform
 from workflow.extensions import db
+from workflow.registry.models import Household
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -278,3 +279,38 @@ def test_lists_with_several_pages_render_their_pager(client, world):
     html = text(page)
     assert "下一页" in html and "page=2" in html
     assert "分页户" in text(client.get("/households?page=2"))
+
+
+def test_large_lists_stop_counting_at_the_cap(app, client, world, monkeypatch):
+    from tests.factories import make_household
+
+    for i in range(25):
+        make_household(world.places["v1"], f"分页户{i}")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "COUNT_CAP", 10)
+    assert login(client, "clerk").status_code == 302
+    html = text(client.get("/households"))
+    assert "超过 10 条" in html and "共 " not in html
+    body = Api(client, "clerk").get("/api/v1/households?per_page=5").get_json()
+    assert (body["total"], body["total_is_lower_bound"], body["pages"]) == (10, True, 2)
+    monkeypatch.setitem(app.config, "COUNT_CAP", 100)
+    html = text(client.get("/households"))
+    assert "共 27 条" in html  # 25 + the world's 2 in this village
+
+
+def test_todo_pages_check_only_what_they_show(as_user, world, monkeypatch, app):
+    from tests.factories import make_household
+
+    for i in range(25):
+        make_household(world.places["v1"], f"待办户{i}")
+    db.session.commit()
+    households = db.session.execute(db.select(Household.id).where(
+        Household.head_name.startswith("待办户"))).scalars().all()
+    create_cases("household_exit", households, world.users["clerk"])
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 10)
+    monkeypatch.setitem(app.config, "TODO_CHUNK", 5)
+    clerk = as_user("clerk")
+    first, last = text(clerk.get("/")), text(clerk.get("/?page=3"))
+    # page 1 checked 15 of 25 candidates: the total is the candidates, marked as such
+    assert first.count(">办理</a>") == 10 and "约 25 条" in first and "page=2" in first
+    assert last.count(">办理</a>") == 5 and "共 25 条" in last  # all checked: exact

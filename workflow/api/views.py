@@ -98,7 +98,7 @@ def _date_arg(name: str) -> dt.date | None:
 
 def _page_json(page, items: list) -> dict:
     return {"items": items, "page": page.page, "per_page": page.per_page,
-            "total": page.total, "pages": page.pages}
+            "total": page.total, "total_is_lower_bound": page.more, "pages": page.pages}
 
 
 @api.post("/auth/token")

@@ -22,7 +22,7 @@ class AuditEvent(db.Model):
     seq: Mapped[int]
     action: Mapped[str] = mapped_column(db.String(48))
     action_title: Mapped[str] = mapped_column(db.String(64))
-    actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"))
+    actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"), index=True)
     actor_name: Mapped[str] = mapped_column(db.String(64))
     role: Mapped[str] = mapped_column(db.String(32))
     jurisdiction_code: Mapped[str] = mapped_column(db.String(12))

@@ -29,17 +29,25 @@ def is_overdue(case: Case, definition: Definition, today: dt.date, settings: Any
             and not definition.is_final(case.state))
 
 
+def done_states(definition: Definition) -> set[str]:
+    """States in which a case has met its deadline (or finished)."""
+    return set(definition.deadline["met_in"]) | {
+        s for s in definition.states if definition.is_final(s)}
+
+
+def late_years(definition: Definition, today: dt.date, settings: Any) -> list[int]:
+    """Case years whose deadline has passed by ``today``."""
+    if not definition.deadline:
+        return []
+    return [y for y in range(2014, today.year + 1)
+            if (due := due_date(definition, y, settings)) and today > due]
+
+
 def overdue_clause(definitions: list[Definition], today: dt.date, settings: Any):
     """A WHERE clause matching the overdue cases of these definitions (for list filters)."""
     clauses = []
     for definition in definitions:
-        if not definition.deadline:
-            continue
-        done = set(definition.deadline["met_in"]) | {
-            s for s in definition.states if definition.is_final(s)}
-        late_years = [y for y in range(2014, today.year + 1)
-                      if (due := due_date(definition, y, settings)) and today > due]
-        if late_years:
-            clauses.append(and_(Case.procedure == definition.key, Case.year.in_(late_years),
-                                Case.state.not_in(done)))
+        if years := late_years(definition, today, settings):
+            clauses.append(and_(Case.procedure == definition.key, Case.year.in_(years),
+                                Case.state.not_in(done_states(definition))))
     return or_(*clauses) if clauses else false()

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
+from workflow.cases import tallies
 from workflow.cases.context import Context, subject_model
 from workflow.cases.models import Case
 from workflow.engine import registry, store
@@ -87,6 +88,8 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
                             opinion="", data={})
                   for case, starter in zip(cases, starters, strict=True)]
         insert_events(events)
+        tallies.record((case, "", definition.initial, event["at"])
+                       for case, event in zip(cases, events, strict=True))
         db.session.execute(TRAIL_START, [{"_id": e["case_id"], "trail_head": e["hash"]}
                                          for e in events])
         db.session.commit()
@@ -166,6 +169,8 @@ def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
         if updated != len(cases):
             raise Conflict(STALE)
         insert_events([event for _, event in results])
+        tallies.record((case, event["from_state"], event["to_state"], event["at"])
+                       for case, (_, event) in zip(cases, results, strict=True))
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

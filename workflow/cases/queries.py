@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    more: bool = False  # more than ``total`` rows match: the count stopped at the cap
+    approximate: bool = False  # ``total`` is an estimate (to-do: candidates not all checked)
 
     @property
     def pages(self) -> int:
@@ -30,12 +33,17 @@ class Page:
 
 
 def paginate(query, page: int, per_page: int) -> Page:
+    """One page of ``query`` and the number of matching rows, counted up to COUNT_CAP:
+    counting a whole city's million rows for a pager nobody pages through costs more
+    than the page itself."""
     page = max(1, page)
-    total = db.session.execute(
-        db.select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    cap = int(current_app.config.get("COUNT_CAP", 10_000))
+    total = db.session.execute(db.select(func.count()).select_from(
+        query.order_by(None).limit(cap + 1).subquery())).scalar_one()
     items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)
                                ).unique().scalars().all()
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=min(total, cap),
+                more=total > cap)
 
 
 def case_query(user: User, *, procedure: str | None = None, state: str | None = None,
@@ -74,3 +82,27 @@ def todo_query(user: User):
                                                       autoescape=True)))
     where = or_(*clauses) if clauses else false()
     return db.select(Case).where(where).order_by(Case.state_entered_at, Case.id)
+
+
+def todo_page(user: User, page: int, per_page: int,
+              allowed: Callable[[Case], list[Any]]) -> Page:
+    """One page of the to-do list: (case, the actions ``allowed`` gives) for candidates
+    that have any. Candidates are checked in order, a chunk at a time, only as far as the
+    page needs; the total is exact when every candidate was checked, else the number of
+    candidates (an estimate: a few may wait on someone else, e.g. a co-signer)."""
+    page = max(1, page)
+    query, wanted = todo_query(user), page * per_page + 1
+    chunk = int(current_app.config.get("TODO_CHUNK", 100))
+    waiting: list[tuple[Case, list[Any]]] = []
+    offset = 0
+    while len(waiting) < wanted:
+        cases = db.session.execute(query.limit(chunk).offset(offset)).scalars().all()
+        waiting += [(c, actions) for c in cases if (actions := allowed(c))]
+        offset += chunk
+        if len(cases) < chunk:
+            items = waiting[(page - 1) * per_page:page * per_page]
+            return Page(items=items, page=page, per_page=per_page, total=len(waiting))
+    candidates = paginate(query, 1, 1)
+    return Page(items=waiting[(page - 1) * per_page:page * per_page], page=page,
+                per_page=per_page, total=max(candidates.total, len(waiting)),
+                more=candidates.more, approximate=True)

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from workflow.cases.models import Case
 from workflow.cases.operations import create_case, open_actions, perform
 from workflow.cases.presenters import Attempt, case_page, read_action_form
-from workflow.cases.queries import Page, case_query, paginate, todo_query
+from workflow.cases.queries import case_query, paginate, todo_page
 from workflow.cases.schemas import case_summary
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
@@ -59,15 +59,8 @@ def _per_page() -> int:
 @login_required
 def todo() -> str:
     """待办: cases waiting on an action the current user may take now."""
-    candidates = db.session.execute(todo_query(current_user)).unique().scalars().all()
-    waiting = []
-    for case in candidates:
-        allowed = [a for a in open_actions(case, current_user) if a["allowed"]]
-        if allowed:
-            waiting.append((case, allowed))
-    number, size = _page_number(), _per_page()
-    page = Page(items=waiting[(number - 1) * size:number * size], page=number,
-                per_page=size, total=len(waiting))
+    page = todo_page(current_user, _page_number(), _per_page(),
+                     lambda case: [a for a in open_actions(case, current_user) if a["allowed"]])
     rows = [{"summary": case_summary(case), "case": case, "actions": allowed}
             for case, allowed in page.items]
     return render_template("cases/todo.html", page=page, rows=rows)

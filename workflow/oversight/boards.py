@@ -1,19 +1,20 @@
 """Progress boards (挂图作战) per level, and the monthly report computed from the trail.
 
-Counts come from the cases table for "now" and from the audit events for a past month:
-the state of a case at the end of month M is the ``to_state`` of its last event before
-that moment, so later activity never changes last month's report."""
+Counts come from the case tallies (workflow/cases/tallies.py), which the engine keeps
+in the transaction of every state change: a few hundred rows per board instead of a
+million cases, and a past month is the trail's moves summed up to that month, so later
+activity never changes last month's report."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from workflow import clock
-from workflow.audit.models import AuditEvent
-from workflow.cases.deadlines import overdue_clause
+from workflow.cases import tallies
+from workflow.cases.deadlines import done_states, late_years
 from workflow.cases.models import Case
 from workflow.engine.definitions import Definition
 from workflow.extensions import db
@@ -48,77 +49,57 @@ def children(place: Jurisdiction) -> list[Jurisdiction]:
                               .order_by(Jurisdiction.code)).scalars().all()
 
 
-def _in(place: Jurisdiction):
-    return Case.jurisdiction_path.startswith(place.path, autoescape=True)
-
-
 def _final_states(definition: Definition) -> list[str]:
     return [s for s in definition.states if definition.is_final(s)]
 
 
 def board(definition: Definition, place: Jurisdiction, month: str | None = None) -> list[Row]:
-    """One row per place under ``place`` (the place itself for a village).
-
-    Three grouped queries whatever the number of places: the places one level down all
-    have paths of one length, so the first characters of a case's path name its row."""
+    """One row per place under ``place`` (the place itself for a village): cases by state
+    now, completed in ``month`` (default this month) and overdue, from the case tallies."""
     today = clock.today()
     month = month or f"{today:%Y-%m}"
-    start, end = month_bounds(month)
     targets = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {})
-    places = children(place) or [place]
-    rows = {p.path: Row(place=p, target=targets.get(p.code)) for p in places}
-    width = len(places[0].path)
-    key = func.substr(Case.jurisdiction_path, 1, width)
-    mine = (Case.procedure == definition.key, _in(place))
-    for path, state, count in db.session.execute(
-            select(key, Case.state, func.count()).where(*mine).group_by(key, Case.state)):
-        if path in rows:
-            rows[path].by_state[state] = count
-    for path, count in db.session.execute(
-            select(key, func.count(func.distinct(AuditEvent.case_id)))
-            .join(Case, Case.id == AuditEvent.case_id)
-            .where(*mine, AuditEvent.to_state.in_(_final_states(definition)),
-                   AuditEvent.from_state != AuditEvent.to_state,
-                   AuditEvent.at >= start, AuditEvent.at < end).group_by(key)):
-        if path in rows:
-            rows[path].completed_in_month = count
-    for path, count in db.session.execute(
-            select(key, func.count()).where(*mine, overdue_clause(
-                [definition], today, current_app.config)).group_by(key)):
-        if path in rows:
-            rows[path].overdue = count
+    rows, width = _rows(place)
+    for p in rows.values():
+        p.target = targets.get(p.place.code)
+    _fill(rows, definition, place, width, month, month_end=None)
+    years = late_years(definition, today, current_app.config)
+    if years:
+        done = done_states(definition)
+        for (path, state), n in tallies.by_place_and_state(
+                definition.key, place.path, width, years=years).items():
+            if path in rows and state not in done:
+                rows[path].overdue += n
     return list(rows.values())
 
 
-def _completed(definition: Definition, place: Jurisdiction, start, end) -> int:
-    return db.session.execute(
-        select(func.count(func.distinct(AuditEvent.case_id)))
-        .join(Case, Case.id == AuditEvent.case_id)
-        .where(Case.procedure == definition.key, _in(place),
-               AuditEvent.to_state.in_(_final_states(definition)),
-               AuditEvent.from_state != AuditEvent.to_state,
-               AuditEvent.at >= start, AuditEvent.at < end)).scalar_one()
-
-
 def monthly_report(definition: Definition, place: Jurisdiction, month: str) -> list[Row]:
-    """月报告 for ``month``: each child's cases by state at the month's end, from the trail."""
-    start, end = month_bounds(month)
-    rows = []
-    last = (select(AuditEvent.case_id, func.max(AuditEvent.seq).label("seq"))
-            .join(Case, Case.id == AuditEvent.case_id)
-            .where(Case.procedure == definition.key, AuditEvent.at < end)
-            .group_by(AuditEvent.case_id).subquery())
-    for child in children(place) or [place]:
-        row = Row(place=child)
-        row.by_state = dict(db.session.execute(
-            select(AuditEvent.to_state, func.count())
-            .join(last, and_(last.c.case_id == AuditEvent.case_id,
-                             last.c.seq == AuditEvent.seq))
-            .join(Case, Case.id == AuditEvent.case_id)
-            .where(_in(child)).group_by(AuditEvent.to_state)).all())
-        row.completed_in_month = _completed(definition, child, start, end)
-        rows.append(row)
-    return rows
+    """月报告 for ``month``: each child's cases by state at the month's end and completed
+    within it. The tallies are the trail summed by month, so later activity never
+    changes a past month's figures."""
+    rows, width = _rows(place)
+    _fill(rows, definition, place, width, month, month_end=month)
+    return list(rows.values())
+
+
+def _rows(place: Jurisdiction) -> tuple[dict[str, Row], int]:
+    # The places one level down all have paths of one length, so the first characters
+    # of a case's path name its row: one grouped query whatever the number of places.
+    places = children(place) or [place]
+    return {p.path: Row(place=p) for p in places}, len(places[0].path)
+
+
+def _fill(rows: dict[str, Row], definition: Definition, place: Jurisdiction, width: int,
+          month: str, month_end: str | None) -> None:
+    for (path, state), n in tallies.by_place_and_state(
+            definition.key, place.path, width, until_month=month_end).items():
+        if path in rows:
+            rows[path].by_state[state] = n
+    for (path, _), n in tallies.by_place_and_state(
+            definition.key, place.path, width, only_month=month,
+            states=_final_states(definition)).items():
+        if path in rows:
+            rows[path].completed_in_month += n
 
 
 def village_share(place: Jurisdiction, year: int, settings) -> dict | None:
@@ -133,7 +114,8 @@ def village_share(place: Jurisdiction, year: int, settings) -> dict | None:
         Jurisdiction.level == "village",
         Jurisdiction.path.startswith(place.path, autoescape=True))).scalar_one()
     out = db.session.execute(select(func.count()).select_from(Case).where(
-        Case.procedure == "village_exit", Case.state == "filed", _in(place))).scalar_one()
+        Case.procedure == "village_exit", Case.state == "filed",
+        Case.jurisdiction_path.startswith(place.path, autoescape=True))).scalar_one()
     share = round(out * 100 / villages, 1) if villages else 0.0
     return {"year": year, "target": percent, "villages": villages, "out": out,
             "share": share, "met": percent is not None and share >= percent}

@@ -19,12 +19,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from openpyxl import Workbook
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from workflow import clock
 from workflow.audit.chain import trail, verify
-from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
 from workflow.cases.schemas import case_summary
@@ -37,6 +36,7 @@ from workflow.oversight.exports import MAX_CASES, trail_pdf, trail_xlsx
 from workflow.oversight.models import Finding
 from workflow.oversight.operations import AUDITOR_ROLES, decide, scan
 from workflow.oversight.rules import RULES
+from workflow.oversight.search import cases_of_person
 
 oversight = Blueprint("oversight", __name__)
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -59,9 +59,7 @@ def workspace() -> str:
                        state=args.get("state") or None,
                        jurisdiction_path=place.path if place else None)
     if person := args.get("person", "").strip()[:64]:
-        signed = exists().where(AuditEvent.case_id == Case.id,
-                                AuditEvent.actor_name.contains(person, autoescape=True))
-        query = query.where(signed | Case.title.contains(person, autoescape=True))
+        query = query.where(cases_of_person(person))
     number = args.get("page", "1")
     page = paginate(query, int(number) if number.isdigit() and len(number) < 7 else 1,
                     current_app.config["PAGE_SIZE"])
