@@ -1,4 +1,4 @@
-"""case tallies for boards and monthly reports; indexes for the search by person
+"""case tallies for boards and monthly reports; indexes for the to-do and person search
 
 ``case_tallies`` holds, per procedure, village path, case year and China-time month,
 how many cases entered (+) and left (-) each state; it is filled from the existing
@@ -44,6 +44,9 @@ def upgrade():
     dialect = op.get_bind().dialect.name
     op.execute(FILL.format(month=MONTH.get(dialect, MONTH["sqlite"])))
     if dialect == "postgresql":
+        # The to-do list reads candidate ids in waiting order from this index alone.
+        op.execute("CREATE INDEX ix_cases_todo ON cases (procedure, state, "
+                   "jurisdiction_path varchar_pattern_ops) INCLUDE (state_entered_at, id)")
         # Prefix searches (scope, names typed from their first character) need
         # pattern_ops indexes on PostgreSQL; see 0007.
         op.execute("CREATE INDEX ix_case_tallies_path_prefix "
@@ -53,14 +56,18 @@ def upgrade():
         op.execute("CREATE INDEX ix_household_members_name_prefix "
                    "ON household_members (name varchar_pattern_ops)")
     else:
+        op.create_index("ix_cases_todo", "cases",
+                        ["procedure", "state", "jurisdiction_path", "state_entered_at"])
         op.create_index("ix_household_members_name", "household_members", ["name"])
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        for name in ("ix_households_head_name_prefix", "ix_household_members_name_prefix"):
+        for name in ("ix_cases_todo", "ix_households_head_name_prefix",
+                     "ix_household_members_name_prefix", "ix_case_tallies_path_prefix"):
             op.execute(f"DROP INDEX IF EXISTS {name}")
     else:
+        op.drop_index("ix_cases_todo", "cases")
         op.drop_index("ix_household_members_name", "household_members")
     op.drop_index("ix_audit_events_actor_id", "audit_events")
     op.drop_table("case_tallies")

@@ -18,7 +18,7 @@ from workflow.cases.schemas import (
     ActionRequestSchema,
     CaseCreateSchema,
     case_detail,
-    case_summary,
+    case_summaries,
     dump_events,
 )
 from workflow.engine import store
@@ -210,7 +210,7 @@ def list_cases():
                     _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
     from workflow.cases.schemas import CaseSchema
     return jsonify(_page_json(page, CaseSchema(many=True).dump(
-        [case_summary(c) for c in page.items])))
+        case_summaries(page.items))))
 
 
 @api.get("/cases/<int:case_id>")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import false, func, literal, union
 
 from workflow import clock
 from workflow.auth.models import User
@@ -33,17 +33,21 @@ class Page:
 
 
 def paginate(query, page: int, per_page: int) -> Page:
-    """One page of ``query`` and the number of matching rows, counted up to COUNT_CAP:
-    counting a whole city's million rows for a pager nobody pages through costs more
-    than the page itself."""
+    """One page of ``query`` and the number of matching rows (see ``capped_count``)."""
     page = max(1, page)
+    total, more = capped_count(query)
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)
+                               ).unique().scalars().all()
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+
+
+def capped_count(query) -> tuple[int, bool]:
+    """(rows of ``query`` counted up to COUNT_CAP, whether there are more): counting a
+    whole city's million rows for a pager nobody pages through costs more than the page."""
     cap = int(current_app.config.get("COUNT_CAP", 10_000))
     total = db.session.execute(db.select(func.count()).select_from(
         query.order_by(None).limit(cap + 1).subquery())).scalar_one()
-    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)
-                               ).unique().scalars().all()
-    return Page(items=items, page=page, per_page=per_page, total=min(total, cap),
-                more=total > cap)
+    return min(total, cap), total > cap
 
 
 def case_query(user: User, *, procedure: str | None = None, state: str | None = None,
@@ -69,19 +73,31 @@ def case_query(user: User, *, procedure: str | None = None, state: str | None = 
 
 
 def todo_query(user: User):
-    """Cases waiting on an action one of the user's roles may take, in that role's places."""
-    clauses = []
+    """(id, number of candidates) of the cases waiting on an action one of the user's
+    roles may take, in that role's places, longest waiting first.
+
+    Ids only, so that PostgreSQL answers from the ix_cases_todo index (procedure, state,
+    path, then the waiting time) without reading the cases: a county has tens of
+    thousands of candidates at a million cases, and sorting whole rows took 0.6 s."""
+    parts = []
     for assignment in user.assignments:
         for definition in store.catalog().procedures.values():
             states = {s for a in definition.actions.values()
                       if assignment.role in a.eligible_roles for s in a.source}
             if states:
-                clauses.append(and_(
+                # One SELECT per (role, procedure), UNION ALL: an OR of them made
+                # PostgreSQL read every candidate row through a bitmap instead.
+                parts.append(db.select(Case.id, Case.state_entered_at).where(
                     Case.procedure == definition.key, Case.state.in_(sorted(states)),
                     Case.jurisdiction_path.startswith(assignment.jurisdiction.path,
                                                       autoescape=True)))
-    where = or_(*clauses) if clauses else false()
-    return db.select(Case).where(where).order_by(Case.state_entered_at, Case.id)
+    if not parts:
+        return db.select(Case.id, literal(0)).where(false())
+    # A case reached through two assignments is listed once.
+    candidates = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    # Each row also carries the number of candidates (a window, counted before LIMIT).
+    return (db.select(candidates.c.id, func.count().over())
+            .order_by(candidates.c.state_entered_at, candidates.c.id))
 
 
 def todo_page(user: User, page: int, per_page: int,
@@ -94,15 +110,21 @@ def todo_page(user: User, page: int, per_page: int,
     query, wanted = todo_query(user), page * per_page + 1
     chunk = int(current_app.config.get("TODO_CHUNK", 100))
     waiting: list[tuple[Case, list[Any]]] = []
-    offset = 0
+    offset, size, candidates = 0, min(chunk, wanted), 0
     while len(waiting) < wanted:
-        cases = db.session.execute(query.limit(chunk).offset(offset)).scalars().all()
-        waiting += [(c, actions) for c in cases if (actions := allowed(c))]
-        offset += chunk
-        if len(cases) < chunk:
-            items = waiting[(page - 1) * per_page:page * per_page]
-            return Page(items=items, page=page, per_page=per_page, total=len(waiting))
-    candidates = paginate(query, 1, 1)
+        rows = db.session.execute(query.limit(size).offset(offset)).all()
+        ids = [case_id for case_id, _ in rows]
+        candidates = rows[0][1] if rows else candidates
+        by_id = {c.id: c for c in db.session.execute(
+            db.select(Case).where(Case.id.in_(ids))).unique().scalars()}
+        for case_id in ids:
+            if len(waiting) == wanted:
+                break
+            if actions := allowed(by_id[case_id]):
+                waiting.append((by_id[case_id], actions))
+        if len(waiting) < wanted and len(ids) < size:  # every candidate checked: exact
+            return Page(items=waiting[(page - 1) * per_page:page * per_page], page=page,
+                        per_page=per_page, total=len(waiting))
+        offset, size = offset + size, chunk
     return Page(items=waiting[(page - 1) * per_page:page * per_page], page=page,
-                per_page=per_page, total=max(candidates.total, len(waiting)),
-                more=candidates.more, approximate=True)
+                per_page=per_page, total=max(candidates, len(waiting)), approximate=True)

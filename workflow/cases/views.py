@@ -17,12 +17,17 @@ from workflow.cases.models import Case
 from workflow.cases.operations import create_case, open_actions, perform
 from workflow.cases.presenters import Attempt, case_page, read_action_form
 from workflow.cases.queries import case_query, paginate, todo_page
-from workflow.cases.schemas import case_summary
+from workflow.cases.schemas import case_summaries
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES
-from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
+from workflow.jurisdictions.scope import (
+    filter_places,
+    get_in_scope,
+    place_by_code,
+    scope_filter,
+)
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household
 from workflow.registry.operations import REGISTER_EDITORS
 
@@ -61,8 +66,8 @@ def todo() -> str:
     """待办: cases waiting on an action the current user may take now."""
     page = todo_page(current_user, _page_number(), _per_page(),
                      lambda case: [a for a in open_actions(case, current_user) if a["allowed"]])
-    rows = [{"summary": case_summary(case), "case": case, "actions": allowed}
-            for case, allowed in page.items]
+    rows = [{"summary": summary, "case": case, "actions": allowed} for summary, (case, allowed)
+            in zip(case_summaries([c for c, _ in page.items]), page.items, strict=True)]
     return render_template("cases/todo.html", page=page, rows=rows)
 
 
@@ -122,8 +127,8 @@ def case_list() -> str:
     filters = _case_filters(problems)
     page = paginate(case_query(current_user, **filters), _page_number(), _per_page())
     return render_template(
-        "cases/list.html", page=page, rows=[case_summary(c) for c in page.items],
-        problems=problems, args=request.args, places=places_in_scope(current_user),
+        "cases/list.html", page=page, rows=case_summaries(page.items), problems=problems,
+        args=request.args, places=filter_places(current_user, request.args.get("jurisdiction", "")),
         procedures=list(store.catalog().procedures.values()))
 
 
@@ -190,7 +195,7 @@ def households() -> str:
     if code := request.args.get("village", "").strip():
         place = place_by_code(code, current_user)
         if place is None:
-            problems.append("所选「村」不存在或不在您的管辖范围内；已忽略此条件")
+            problems.append("所选「地区」不存在或不在您的管辖范围内；已忽略此条件")
         else:
             query = query.where(Household.jurisdiction_path.startswith(place.path,
                                                                        autoescape=True))
@@ -212,7 +217,7 @@ def households() -> str:
                      "can_start": can_start and h.status == "registered_poor",
                      "can_register_house": any(a.role in REGISTER_EDITORS
                                                for a in current_user.roles_over(h.village))})
-    villages = [p for p in places_in_scope(current_user) if p.level == "village"]
+    villages = filter_places(current_user, request.args.get("village", ""))
     return render_template("households/list.html", page=page, rows=rows, problems=problems,
                            args=request.args, villages=villages, statuses=HOUSEHOLD_STATUSES,
                            procedure_title=definition.title)

@@ -7,6 +7,7 @@ from sqlalchemy import select, union
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import User
 from workflow.cases.models import Case
+from workflow.extensions import db
 from workflow.housing.models import House
 from workflow.registry.models import Household, Member
 
@@ -22,10 +23,14 @@ def cases_of_person(person: str):
         select(Household.id).where(Household.head_name.startswith(person, autoescape=True)),
         select(Member.household_id).where(Member.name.startswith(person, autoescape=True)))
     houses = select(House.id).where(House.household_id.in_(households))
-    officials = select(User.id).where(User.display_name.contains(person, autoescape=True))
-    matching = union(
+    branches = [
         select(Case.id).where(Case.subject_type == "household",
                               Case.subject_id.in_(households)),
-        select(Case.id).where(Case.subject_type == "house", Case.subject_id.in_(houses)),
-        select(AuditEvent.case_id).where(AuditEvent.actor_id.in_(officials)))
-    return Case.id.in_(matching)
+        select(Case.id).where(Case.subject_type == "house", Case.subject_id.in_(houses))]
+    # The officials are looked up first: as a subquery the planner cannot tell that
+    # none (or one) matches, guesses a fifth of the trail and reads every case (0.9 s).
+    officials = db.session.execute(select(User.id).where(
+        User.display_name.contains(person, autoescape=True)).limit(1000)).scalars().all()
+    if officials:
+        branches.append(select(AuditEvent.case_id).where(AuditEvent.actor_id.in_(officials)))
+    return Case.id.in_(union(*branches))

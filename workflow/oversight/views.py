@@ -26,11 +26,11 @@ from workflow import clock
 from workflow.audit.chain import trail, verify
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
-from workflow.cases.schemas import case_summary
+from workflow.cases.schemas import case_summaries
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
-from workflow.jurisdictions.scope import place_by_code, places_in_scope, scope_filter
+from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
 from workflow.oversight import boards
 from workflow.oversight.exports import MAX_CASES, trail_pdf, trail_xlsx
 from workflow.oversight.models import Finding
@@ -67,8 +67,8 @@ def workspace() -> str:
         scope_filter(Finding.jurisdiction_path, current_user), Finding.outcome == "open")
         .order_by(Finding.id.desc()).limit(200)).scalars().all()
     return render_template("oversight/workspace.html", page=page, args=args,
-                           rows=[case_summary(c) for c in page.items], findings=findings,
-                           rules=RULES, places=places_in_scope(current_user),
+                           rows=case_summaries(page.items), findings=findings, rules=RULES,
+                           places=filter_places(current_user, args.get("jurisdiction", "")),
                            procedures=list(store.catalog().procedures.values()))
 
 
