@@ -34,6 +34,8 @@ class Config:
     LOGIN_LIMIT = _env("LOGIN_LIMIT", "10 per 5 minutes")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     PAGE_SIZE = 20
+    COUNT_CAP = 10_000  # lists count matching rows up to this many ("超过 10,000 条")
+    TODO_CHUNK = 100  # to-do candidates checked per query
 
     # Procedure settings: policy figures that differ between places and years.
     # Poverty lines are yuan per person per year (national 2016-2020 figures; Anshan

@@ -314,3 +314,15 @@ def test_todo_pages_check_only_what_they_show(as_user, world, monkeypatch, app):
     # page 1 checked 15 of 25 candidates: the total is the candidates, marked as such
     assert first.count(">办理</a>") == 10 and "约 25 条" in first and "page=2" in first
     assert last.count(">办理</a>") == 5 and "共 25 条" in last  # all checked: exact
+
+
+def test_long_place_lists_leave_out_villages_but_the_chosen_one(world):
+    from workflow.jurisdictions.scope import filter_places
+
+    county = world.users["county"]
+    every = filter_places(county)
+    assert any(p.level == "village" for p in every)
+    village = next(p for p in every if p.level == "village")
+    short = filter_places(county, village.code, limit=2)
+    assert [p for p in short if p.level == "village"] == [village]
+    assert {p.code for p in every if p.level != "village"} <= {p.code for p in short}
