@@ -112,3 +112,10 @@ def test_projects_funds_and_assets_with_agreeing_ledgers(lines):
     assert statuses == {"proposed", "in_library"}
     assert db.session.query(Asset).count() == 1
     assert check_ledgers() == []
+
+
+def test_a_village_exit_and_a_monitoring_case_wait_for_their_next_step(lines):
+    states = dict(db.session.execute(db.select(Case.procedure, Case.state).where(
+        Case.procedure.in_(("village_exit", "monitoring_entry")))).all())
+    assert states == {"village_exit": "township_check", "monitoring_entry": "home_check"}
+    assert any("贫困村退出" in line for line in lines)

@@ -41,6 +41,12 @@ def test_upload_and_dependent_method_choice(server, world, client, tmp_path):  #
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = login(browser, server, "township")
+        # The procedures' pages sit in the 业务办理 menu: hidden until pointed at.
+        house_link = page.locator("nav .items a", has_text="危房改造")
+        expect(house_link).to_be_hidden()
+        page.hover("nav >> text=业务办理")
+        house_link.click()
+        expect(page.locator("h1")).to_contain_text("农村危房改造")
         page.goto(f"{server}/cases/{case_id}")
         # The certificate is required: the step says so before anything is typed.
         expect(page.locator("#act-record_appraisal")).to_contain_text("办理前须上传：房屋安全鉴定证书")

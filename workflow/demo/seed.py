@@ -27,6 +27,7 @@ from workflow.demo.houses import STOPS as HOUSE_STOPS
 from workflow.demo.houses import seed_houses
 from workflow.demo.people import People, make_household, survey_values
 from workflow.demo.projects import seed_projects
+from workflow.demo.villages import seed_monitoring, seed_village_exit
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
@@ -328,11 +329,16 @@ def seed(households: int = 50) -> list[str]:
         _drive(rng, staff, plans, today)
         renovations = seed_houses(rng, staff.actor, register[-len(HOUSE_STOPS):])
         projects = seed_projects(staff.actor, villages)
+        village_case = seed_village_exit(staff.actor, villages[0])
+        exited = [h for h in register if h.status == "exited"]
+        monitoring_case = seed_monitoring(staff.actor, (exited or register)[0])
     finally:
         clock.reset()
     return _report(staff, register) + [
         f"危房改造案件 / {HOUSE_PROCEDURE} cases: {renovations}",
-        f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）"]
+        f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）",
+        f"贫困村退出 / village_exit: 案件 {village_case}（待乡镇核查）",
+        f"防返贫监测 / monitoring_entry: 案件 {monitoring_case}（待入户核实）"]
 
 
 def _report(staff: Staff, register: list[Household]) -> list[str]:
