@@ -166,7 +166,8 @@ def main() -> None:
             codes = {name: place.code for name, (_, place) in users.items()}
     pages = {
         "city": ["/boards?place=210300", "/", "/cases", "/cases?state=county_approval",
-                 "/cases?page=400", "/households",
+                 "/cases?page=400", "/households", "/households?q=户主12345",
+                 "/households?q=12345",
                  "/boards/report.xlsx?place=210300&month=2020-06",
                  "/boards/report.pdf?place=210300&month=2020-06"],
         "county": [f"/boards?place={codes['county']}", "/", "/cases", "/households",

@@ -264,6 +264,10 @@ def test_households_filters(as_user, world):
     clerk = as_user("clerk")
     body = text(clerk.get("/households?q=喆"))
     assert "张喆" in body and "王建国" not in body
+    # the name from its start (surname, full name) or its end (given name), index-served
+    for query in ("王", "王建国", "建国", "国"):
+        assert "王建国" in text(clerk.get(f"/households?q={query}")), query
+    assert "王建国" not in text(clerk.get("/households?q=建"))
     assert "已忽略此条件" in text(clerk.get("/households?status=bogus&village=000"))
 
 

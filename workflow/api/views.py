@@ -25,7 +25,7 @@ from workflow.engine import store
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
 from workflow.extensions import db, limiter
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
-from workflow.registry.models import HOUSEHOLD_STATUSES, Household
+from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import create_household
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -164,7 +164,7 @@ def list_households():
             raise Invalid("查询参数有误", {"status": [f"「status」必须是：{choices}"]})
         query = query.where(Household.status == status)
     if q := request.args.get("q", "").strip():
-        query = query.where(Household.head_name.contains(q, autoescape=True))
+        query = query.where(head_name_matches(q))
     page = paginate(query.order_by(Household.id), _int_arg("page", 1),
                     _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
     return jsonify(_page_json(page, [_household_json(h) for h in page.items]))

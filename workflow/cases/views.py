@@ -28,7 +28,7 @@ from workflow.jurisdictions.scope import (
     place_by_code,
     scope_filter,
 )
-from workflow.registry.models import HOUSEHOLD_STATUSES, Household
+from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import REGISTER_EDITORS
 
 cases = Blueprint("cases", __name__)
@@ -205,7 +205,7 @@ def households() -> str:
         else:
             problems.append("所选「状态」不存在；已忽略此条件")
     if q := request.args.get("q", "").strip():
-        query = query.where(Household.head_name.contains(q, autoescape=True))
+        query = query.where(head_name_matches(q))
     page = paginate(query.order_by(Household.id), _page_number(), _per_page())
     definition = store.current(EXIT_PROCEDURE)
     starters = set(definition.body["procedure"]["start_roles"])

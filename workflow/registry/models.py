@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import func, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from workflow.engine.registry import subject
@@ -93,6 +94,21 @@ class Household(db.Model):
 
     def income_for(self, year: int) -> IncomeRecord | None:
         return next((r for r in self.incomes if r.year == year), None)
+
+
+def head_name_matches(query: str):
+    """A clause for households whose head's name starts or ends with ``query``: the full
+    name, the surname or the given name (张喆 by 张, 张喆 or 喆).
+
+    Both ends are index-served on PostgreSQL (a pattern index on the name and one on the
+    reversed name, migration 0009); a match in the middle would read the whole register
+    (0.3 s for a rare name among a city's million households)."""
+    query = query[:64]
+    if db.session.get_bind().dialect.name == "postgresql":
+        ends = func.reverse(Household.head_name).startswith(query[::-1], autoescape=True)
+    else:
+        ends = Household.head_name.endswith(query, autoescape=True)
+    return or_(Household.head_name.startswith(query, autoescape=True), ends)
 
 
 class Member(db.Model):
