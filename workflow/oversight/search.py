@@ -9,18 +9,19 @@ from workflow.auth.models import User
 from workflow.cases.models import Case
 from workflow.extensions import db
 from workflow.housing.models import House
-from workflow.registry.models import Household, Member
+from workflow.registry.models import Household, Member, head_name_matches
 
 
 def cases_of_person(person: str):
-    """A clause for cases about a household whose head or a member has a name starting
-    with ``person``, or signed by an official whose name contains it.
+    """A clause for cases about a household whose head's name starts or ends with
+    ``person`` or a member's name starts with it, or signed by an official whose name
+    contains it.
 
     Names match from their first character: a name search over a million households then
     uses an index (a substring search read every row, 4.2 s at a million cases). The
     officials are few, so their names may match anywhere."""
     households = union(
-        select(Household.id).where(Household.head_name.startswith(person, autoescape=True)),
+        select(Household.id).where(head_name_matches(person)),
         select(Member.household_id).where(Member.name.startswith(person, autoescape=True)))
     houses = select(House.id).where(House.household_id.in_(households))
     branches = [
