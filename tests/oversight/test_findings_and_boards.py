@@ -238,3 +238,22 @@ def test_trail_exports_carry_the_verification_code(apis, world, as_user):
         "/oversight/trail.xlsx?procedure=household_exit").data))
     assert len(list(everything.active.values)) == 1 + case.event_count
     assert as_user("clerk").get(f"/oversight/trail.pdf?case={case_id}").status_code == 403
+
+
+def test_workspace_dates_and_person_narrow_the_search_and_its_export(apis, world, as_user):
+    first, second = start(apis, world, 0), start(apis, world, 1)
+    names = [h.head_name for h in world.households[:2]]
+    auditor = as_user("auditor")
+    today = clock.today().isoformat()
+
+    def listed(query: str) -> set[int]:
+        page = auditor.get(f"/oversight?{query}").get_data(as_text=True)
+        return {c for c in (first, second) if f"/oversight/cases/{c}\"" in page}
+
+    assert listed(f"from={today}&to={today}") == {first, second}
+    assert listed("to=2020-01-01") == set()
+    assert listed(f"person={names[1]}") == {second}
+    assert "「日期从」应为日期" in auditor.get("/oversight?from=2020-13-45").get_data(as_text=True)
+    export = load_workbook(io.BytesIO(auditor.get(
+        f"/oversight/trail.xlsx?person={names[1]}&from={today}").data))
+    assert {row[0] for row in list(export.active.values)[1:]} == {second}

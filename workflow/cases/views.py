@@ -88,7 +88,7 @@ def _date(name: str, label: str, problems: list[str]) -> dt.date | None:
         return None
 
 
-def _case_filters(problems: list[str]) -> dict[str, Any]:
+def case_filters(problems: list[str]) -> dict[str, Any]:
     """The list filters from the query string; each bad value adds a message and is dropped."""
     catalog = store.catalog()
     filters: dict[str, Any] = {}
@@ -124,7 +124,7 @@ def _case_filters(problems: list[str]) -> dict[str, Any]:
 def case_list() -> str:
     """案件列表: every case in scope, filtered by place, procedure, step and date."""
     problems: list[str] = []
-    filters = _case_filters(problems)
+    filters = case_filters(problems)
     page = paginate(case_query(current_user, **filters), _page_number(), _per_page())
     return render_template(
         "cases/list.html", page=page, rows=case_summaries(page.items), problems=problems,

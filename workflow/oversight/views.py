@@ -27,6 +27,7 @@ from workflow.audit.chain import trail, verify
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
 from workflow.cases.schemas import case_summaries
+from workflow.cases.views import case_filters
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
@@ -47,26 +48,29 @@ def _auditor() -> None:
         abort(403)
 
 
+def _search(problems: list[str]):
+    """The workspace's cases: the case list's filters (place, procedure, step, dates,
+    each checked) and the person; the export takes the same set."""
+    query = case_query(current_user, **case_filters(problems))
+    if person := request.args.get("person", "").strip()[:64]:
+        query = query.where(cases_of_person(person))
+    return query
+
+
 @oversight.route("/oversight")
 @login_required
 def workspace() -> str:
     """Search cases by place, procedure, state, person and date; the open findings."""
     _auditor()
-    args = request.args
-    place = place_by_code(args.get("jurisdiction", ""), current_user) \
-        if args.get("jurisdiction") else None
-    query = case_query(current_user, procedure=args.get("procedure") or None,
-                       state=args.get("state") or None,
-                       jurisdiction_path=place.path if place else None)
-    if person := args.get("person", "").strip()[:64]:
-        query = query.where(cases_of_person(person))
+    args, problems = request.args, []
+    query = _search(problems)
     number = args.get("page", "1")
     page = paginate(query, int(number) if number.isdigit() and len(number) < 7 else 1,
                     current_app.config["PAGE_SIZE"])
     findings = db.session.execute(select(Finding).where(
         scope_filter(Finding.jurisdiction_path, current_user), Finding.outcome == "open")
         .order_by(Finding.id.desc()).limit(200)).scalars().all()
-    return render_template("oversight/workspace.html", page=page, args=args,
+    return render_template("oversight/workspace.html", page=page, args=args, problems=problems,
                            rows=case_summaries(page.items), findings=findings, rules=RULES,
                            places=filter_places(current_user, args.get("jurisdiction", "")),
                            procedures=list(store.catalog().procedures.values()))
@@ -129,11 +133,7 @@ def _export_cases() -> list[Case]:
         from workflow.jurisdictions.scope import get_in_scope
 
         return [get_in_scope(Case, args["case"], current_user)]
-    place = place_by_code(args.get("jurisdiction", ""), current_user) \
-        if args.get("jurisdiction") else None
-    query = case_query(current_user, procedure=args.get("procedure") or None,
-                       state=args.get("state") or None,
-                       jurisdiction_path=place.path if place else None)
+    query = _search([])
     return db.session.execute(query.limit(MAX_CASES)).scalars().all()
 
 
