@@ -28,7 +28,7 @@ from workflow import create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment, User  # noqa: E402
 from workflow.cases import tallies  # noqa: E402
 from workflow.engine import store  # noqa: E402
-from workflow.extensions import db  # noqa: E402
+from workflow.extensions import db, rebuild_schema  # noqa: E402
 from workflow.jurisdictions.models import add_place  # noqa: E402
 
 PASSWORD = "bench-口令"
@@ -155,10 +155,7 @@ def main() -> None:
             codes = {a.user.username: a.jurisdiction.code
                      for a in db.session.execute(select(RoleAssignment)).scalars()}
         else:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            upgrade()
+            rebuild_schema()
             villages, users = places()
             started = time.perf_counter()
             load(args.households, villages, users["clerk"][0].id)

@@ -34,15 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment, User  # noqa: E402
 from workflow.cases.operations import create_case, perform  # noqa: E402
 from workflow.documents import jobs  # noqa: E402
 from workflow.documents.models import DocumentJob  # noqa: E402
-from workflow.extensions import db  # noqa: E402
+from workflow.extensions import db, rebuild_schema  # noqa: E402
 from workflow.jurisdictions.models import add_place  # noqa: E402
 from workflow.registry.models import Household, Member  # noqa: E402
 from workflow.registry.schemas import ID_CHECK, ID_WEIGHTS  # noqa: E402
@@ -71,10 +69,7 @@ def id_number(serial: int) -> str:
 def build(app, cases: int) -> list[int]:
     """Places, one user per role, ``cases`` households and their filed cases."""
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()
         city = add_place("210300", "鞍山市", "city")
         county = add_place("210323", "岫岩满族自治县", "county", city)
         township = add_place("210323106", "偏岭镇", "township", county)

@@ -25,12 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from workflow import create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment, User  # noqa: E402
-from workflow.extensions import db  # noqa: E402
+from workflow.extensions import db, rebuild_schema  # noqa: E402
 from workflow.jurisdictions.models import add_place  # noqa: E402
 from workflow.registry.models import Household  # noqa: E402
 from workflow.registry.roster import export_xlsx, import_roster  # noqa: E402
@@ -89,10 +87,7 @@ def main() -> None:
     results: dict = {"households": args.households, "database": url.split(":")[0],
                      "python": platform.python_version()}
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()
         city = add_place("210300", "鞍山市", "city")
         county = add_place("210323", "岫岩满族自治县", "county", city)
         villages = []

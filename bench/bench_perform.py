@@ -38,15 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import event, insert  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment, User  # noqa: E402
 from workflow.cases.models import Case  # noqa: E402
 from workflow.cases.operations import create_case, perform  # noqa: E402
-from workflow.extensions import db  # noqa: E402
+from workflow.extensions import db, rebuild_schema  # noqa: E402
 from workflow.jurisdictions.models import Jurisdiction, add_place  # noqa: E402
 from workflow.registry.models import Household, Member  # noqa: E402
 from workflow.registry.schemas import ID_CHECK, ID_WEIGHTS  # noqa: E402
@@ -91,10 +90,7 @@ def id_number(serial: int) -> str:
 def build_schema(app) -> None:
     """Drop every table and apply the migrations."""
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()
 
 
 def build_staff() -> dict[str, dict]:

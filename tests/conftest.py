@@ -11,11 +11,10 @@ import tempfile
 
 import pytest
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import text
 
 from workflow import clock, create_app
-from workflow.extensions import db, limiter
+from workflow.extensions import db, limiter, rebuild_schema
 
 _DEFAULT_SQLITE = os.path.join(tempfile.gettempdir(), f"workflow-test-{os.getpid()}.sqlite")
 DATABASE_URL = os.environ.get("WORKFLOW_TEST_DATABASE_URL", f"sqlite:///{_DEFAULT_SQLITE}")
@@ -35,10 +34,7 @@ def app():
                               "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
                               "SERVER_NAME": None})
     with application.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()
     yield application
     if not _is_postgres() and os.path.exists(_DEFAULT_SQLITE):
         os.remove(_DEFAULT_SQLITE)

@@ -24,3 +24,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rebuild_schema() -> None:
+    """Drop every table and apply the migrations, in the current app context (the test
+    suite and the benchmarks start from an empty schema this way)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()

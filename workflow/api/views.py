@@ -13,7 +13,7 @@ from workflow.auth.models import ApiToken
 from workflow.auth.operations import check_credentials, user_for_token
 from workflow.cases import operations
 from workflow.cases.models import Case
-from workflow.cases.queries import case_query, paginate
+from workflow.cases.queries import Page, case_query, paginate
 from workflow.cases.schemas import (
     ActionRequestSchema,
     CaseCreateSchema,
@@ -96,6 +96,23 @@ def _date_arg(name: str) -> dt.date | None:
         raise Invalid("查询参数有误", {name: [f"「{name}」应为日期，如 2020-06-30"]}) from None
 
 
+def api_page(query) -> Page:
+    """The page of ``query`` the ``page`` and ``per_page`` arguments ask for (≤ 100 rows)."""
+    return paginate(query, _int_arg("page", 1),
+                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+
+
+def in_village_arg(query, path_column, user):
+    """``query`` narrowed to the place the ``village`` argument names, if any; 422 when
+    that place is unknown or outside the user's scope."""
+    if village := request.args.get("village"):
+        place = place_by_code(village, user)
+        if place is None:
+            raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
+        query = query.where(path_column.startswith(place.path, autoescape=True))
+    return query
+
+
 def _page_json(page, items: list) -> dict:
     return {"items": items, "page": page.page, "per_page": page.per_page,
             "total": page.total, "total_is_lower_bound": page.more, "pages": page.pages}
@@ -152,12 +169,9 @@ def _household_json(h: Household) -> dict:
 @api.get("/households")
 @token_required
 def list_households():
-    query = db.select(Household).where(scope_filter(Household.jurisdiction_path, g.user))
-    if village := request.args.get("village"):
-        place = place_by_code(village, g.user)
-        if place is None:
-            raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
-        query = query.where(Household.jurisdiction_path.startswith(place.path))
+    query = in_village_arg(
+        db.select(Household).where(scope_filter(Household.jurisdiction_path, g.user)),
+        Household.jurisdiction_path, g.user)
     if status := request.args.get("status"):
         if status not in HOUSEHOLD_STATUSES:
             choices = "、".join(HOUSEHOLD_STATUSES)
@@ -165,8 +179,7 @@ def list_households():
         query = query.where(Household.status == status)
     if q := request.args.get("q", "").strip():
         query = query.where(head_name_matches(q))
-    page = paginate(query.order_by(Household.id), _int_arg("page", 1),
-                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    page = api_page(query.order_by(Household.id))
     return jsonify(_page_json(page, [_household_json(h) for h in page.items]))
 
 
@@ -206,8 +219,7 @@ def list_cases():
                        jurisdiction_path=place.path if place else None,
                        date_from=_date_arg("from"), date_to=_date_arg("to"),
                        overdue=request.args.get("overdue") in ("1", "true"))
-    page = paginate(query, _int_arg("page", 1),
-                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    page = api_page(query)
     from workflow.cases.schemas import CaseSchema
     return jsonify(_page_json(page, CaseSchema(many=True).dump(
         case_summaries(page.items))))

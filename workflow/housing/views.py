@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from workflow.api.views import _int_arg, _page_json, json_body, token_required
+from workflow.api.views import _int_arg, _page_json, api_page, json_body, token_required
 from workflow.cases.models import Case
 from workflow.cases.queries import paginate
 from workflow.cases.views import start_case
@@ -121,8 +121,7 @@ def api_list_houses():
     query = _houses_query(g.user, request.args.get("village"), problems)
     if problems:
         raise Invalid("查询参数有误", {"village": problems})
-    page = paginate(query, _int_arg("page", 1),
-                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    page = api_page(query)
     return jsonify(_page_json(page, [house_json(h) for h in page.items]))
 
 

@@ -20,7 +20,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 from werkzeug.wrappers import Response
 
-from workflow.api.views import _int_arg, _page_json, json_body, token_required
+from workflow.api.views import (
+    _int_arg,
+    _page_json,
+    api_page,
+    in_village_arg,
+    json_body,
+    token_required,
+)
 from workflow.cases.models import Case
 from workflow.cases.queries import paginate
 from workflow.cases.views import start_case
@@ -28,7 +35,7 @@ from workflow.engine.errors import Invalid, WorkflowError
 from workflow.extensions import csrf, db
 from workflow.funds import operations as funds
 from workflow.funds.models import Allocation, Disbursement, FundSource
-from workflow.jurisdictions.scope import get_in_scope, place_by_code, scope_filter
+from workflow.jurisdictions.scope import get_in_scope, scope_filter
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
 from workflow.projects.operations import register_project
@@ -184,14 +191,10 @@ def assets_excel() -> Response:
 @projects_api.get("/projects")
 @token_required
 def api_projects():
-    query = db.select(Project).where(scope_filter(Project.jurisdiction_path, g.user))
-    if village := request.args.get("village"):
-        place = place_by_code(village, g.user)
-        if place is None:
-            raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
-        query = query.where(Project.jurisdiction_path.startswith(place.path))
-    page = paginate(query.order_by(Project.id), _int_arg("page", 1),
-                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    query = in_village_arg(
+        db.select(Project).where(scope_filter(Project.jurisdiction_path, g.user)),
+        Project.jurisdiction_path, g.user)
+    page = api_page(query.order_by(Project.id))
     return jsonify(_page_json(page, [project_json(p) for p in page.items]))
 
 
@@ -236,8 +239,7 @@ def api_assets():
     query = asset_query(g.user, request.args, problems)
     if problems:
         raise Invalid("查询参数有误", {"query": problems})
-    page = paginate(query, _int_arg("page", 1),
-                    _int_arg("per_page", current_app.config["PAGE_SIZE"], high=100))
+    page = api_page(query)
     return jsonify(_page_json(page, [
         {"id": a.id, "project_id": a.project_id, "name": a.name, "class": a.asset_class,
          "class_title": a.class_title, "value": str(a.value), "fund_sources": a.fund_sources,
