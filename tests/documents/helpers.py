@@ -133,20 +133,25 @@ def ok(response) -> None:
     assert response.status_code == 200, response.get_json()
 
 
-def png_ink(data: bytes, page: int = 1) -> float:
-    """Render ``page`` of a PDF to PNG with pdftoppm; the share of dark pixels (0..1)."""
+def page_image(data: bytes, page: int = 1, dpi: int = 60):
+    """``page`` of a PDF rendered by pdftoppm, as a greyscale PIL image."""
     from PIL import Image
 
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder, "doc.pdf")
         source.write_bytes(data)
-        poppler("pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-png",
+        poppler("pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png",
                 "-singlefile", str(source), str(Path(folder, "page")))
         png = Path(folder, "page.png").read_bytes()
         if DUMP:
             Path(DUMP).mkdir(parents=True, exist_ok=True)
-            Path(DUMP, f"page-{len(data)}.png").write_bytes(png)
-    image = Image.open(io.BytesIO(png)).convert("L")
+            Path(DUMP, f"page-{len(data)}-{dpi}.png").write_bytes(png)
+    return Image.open(io.BytesIO(png)).convert("L")
+
+
+def png_ink(data: bytes, page: int = 1) -> float:
+    """Render ``page`` of a PDF to PNG with pdftoppm; the share of dark pixels (0..1)."""
+    image = page_image(data, page)
     histogram = image.histogram()
     return sum(histogram[:128]) / (image.width * image.height)
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
+
+import zxingcpp
 
 from tests.documents.helpers import (
     RARE_HEAD,
     fetch_pdf,
     ok,
     open_case,
+    page_image,
     pdf_text,
     rare_household,
 )
@@ -52,6 +56,20 @@ def test_printed_code_is_current_then_outdated_when_the_case_moves_on(apis, worl
     for secret in (RARE_HEAD, household.id_number, household.masked_id, household.phone,
                    "大房身村", "偏岭镇", "慢性病", "李秀英"):
         assert secret not in page, secret
+
+
+def test_printed_qr_code_scans_to_the_verification_page(apis, world, client):
+    """What a phone sees: the QR code on the printed page (rendered at a scanner's 200 dpi)
+    decodes, with an independent decoder, to the printed address, which says current."""
+    case_id = open_case(apis, rare_household(world))
+    for path in (f"/cases/{case_id}/sheet.pdf", f"/cases/{case_id}/cover.pdf"):
+        data = fetch_pdf(apis["clerk"], path)
+        codes = zxingcpp.read_barcodes(page_image(data, dpi=200),
+                                       formats=zxingcpp.BarcodeFormat.QRCode)
+        assert len(codes) == 1, path
+        code = verify.case_code(db.session.get(Case, case_id))
+        assert codes[0].text.endswith(f"/verify/{case_id}/{code}"), codes[0].text
+        assert status(client, urlsplit(codes[0].text).path)[0] == "current"
 
 
 def test_codes_are_read_forgivingly_and_unknown_ones_say_nothing(apis, world, client):
