@@ -32,7 +32,8 @@ def app():
                               "WTF_CSRF_ENABLED": True, "LOGIN_LIMIT": "5 per minute",
                               "API_TOKEN_HOURS": 24 * 365,  # tests travel weeks ahead
                               "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
-                              "SERVER_NAME": None})
+                              "SERVER_NAME": None,
+                              "DOCUMENTS_WORKER_IDLE_SECONDS": 0})  # none left behind
     with application.app_context():
         rebuild_schema()
     yield application

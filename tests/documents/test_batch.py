@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
 import time
 
 import pytest
@@ -20,6 +22,7 @@ from tests.documents.helpers import (
 from tests.factories import make_household
 from workflow import clock
 from workflow.cases.operations import create_case
+from workflow.documents import pool
 from workflow.documents.models import DocumentJob
 from workflow.extensions import db
 
@@ -100,6 +103,33 @@ def test_worker_processes_share_a_larger_batch(app, world, documents_folder, mon
     text = re.sub(r"\s+", "", pdf_text(data))
     assert text.count("贫困户退出档案") == 11 and all(name in text for name in names)
     assert not list(documents_folder.glob("*.part*"))  # parts merged and removed
+
+
+def test_warm_workers_serve_the_next_batch(app, world, documents_folder, monkeypatch):
+    """Opening the batch page starts the workers; they serve one job after another, and a
+    worker that died while waiting is replaced."""
+    monkeypatch.setitem(app.config, "DOCUMENTS_BATCH_WORKERS", 2)
+    monkeypatch.setitem(app.config, "DOCUMENTS_WORKER_IDLE_SECONDS", 60)
+    cases_in(world, "v1", 21)
+    client = browser(app, "county")
+    try:
+        client.get("/documents/batch")
+        warm = pool.waiting()
+        assert len(warm) == 2
+        for _ in range(2):
+            job_id = start_batch(client, kind="cover", place=world.places["pianling"].code)
+            assert wait(client, job_id, timeout=180)["state"] == "done"
+            assert sorted(pool.waiting()) == sorted(warm)  # the same two processes
+        os.kill(warm[0], signal.SIGKILL)
+        time.sleep(0.5)
+        job_id = start_batch(client, kind="sheet", procedure="household_exit")
+        assert wait(client, job_id, timeout=180)["state"] == "done"
+        data = client.get(f"/documents/batch/{job_id}/download").data
+        assert pdf_pages(data) == 21
+        now = pool.waiting()
+        assert warm[0] not in now and warm[1] in now and len(now) == 2
+    finally:
+        pool.stop_all()
 
 
 def test_notices_of_a_village_in_one_batch(app, apis, world, documents_folder):

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 import queue
 import secrets
-import subprocess
-import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +24,7 @@ from workflow import clock
 from workflow.auth.models import User
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query
-from workflow.documents import content, public, render
+from workflow.documents import content, pool, public, render
 from workflow.documents.models import DocumentJob
 from workflow.engine.errors import Invalid
 from workflow.extensions import db
@@ -37,7 +33,7 @@ KINDS = {"sheet": "审批表", "cover": "档案封面", "notice": "公示", "ann
 # A running job writes a heartbeat at least this often; older than this, it has died.
 STALE_AFTER = dt.timedelta(minutes=5)
 KEEP_FILES = dt.timedelta(days=1)
-ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS_BATCH_MAX_GUESS = 10_000  # any batch large enough to use every worker
 
 
 @dataclass
@@ -159,13 +155,12 @@ def _make(job: DocumentJob) -> None:
 def _render_parts(job: DocumentJob, ids: list[int], base_url: str) -> list[Path]:
     """Sheets or covers in chunks, each written to its own part file, in case order.
 
-    With more than one worker (DOCUMENTS_BATCH_WORKERS, default min(4, CPUs)) the
-    chunks are laid out by that many worker processes (``documents.worker``: WeasyPrint
-    is CPU-bound and holds the GIL); with one, in this thread.
+    With more than one worker (DOCUMENTS_BATCH_WORKERS, default min(4, CPUs)) the chunks
+    go to that many worker processes (``pool``: WeasyPrint is CPU-bound and holds the
+    GIL), one chunk at a time to whichever is free; with one, in this thread.
     """
     workers = batch_workers(len(ids))
-    size = max(10, min(25, -(-len(ids) // (workers * 2))))
-    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+    chunks = chunked(ids, workers)
     parts = [folder() / f"{job.id}.{n:04d}.part.pdf" for n in range(len(chunks))]
     done = 0
     if workers == 1:
@@ -176,11 +171,68 @@ def _render_parts(job: DocumentJob, ids: list[int], base_url: str) -> list[Path]
             job = db.session.get(DocumentJob, job.id)
             _progress(job, done)
         return parts
-    for count in _run_workers(job.kind, list(zip(chunks, parts, strict=True)), base_url,
-                              workers):
+    for count in _in_workers(job.kind, list(zip(chunks, parts, strict=True)), base_url,
+                             workers):
         done += count
         _progress(job, done)
     return parts
+
+
+def chunked(ids: list[int], workers: int) -> list[list[int]]:
+    """``ids`` in chunks of at most 25, smaller towards the end so that the workers
+    finish together (each chunk is one PDF write, ≈ 30 ms, so not too small either)."""
+    chunks, rest = [], list(ids)
+    while rest:
+        size = max(5, min(25, -(-len(rest) // (workers * 2))))
+        chunks.append(rest[:size])
+        rest = rest[size:]
+    return chunks
+
+
+def _in_workers(kind: str, chunks: list[tuple[list[int], Path]], base_url: str,
+                workers: int):
+    """Lay the chunks out in ``workers`` processes; yields the size of each finished chunk."""
+    todo: queue.Queue[tuple[list[int], Path]] = queue.Queue()
+    for chunk in chunks:
+        todo.put(chunk)
+    finished: queue.Queue[int | Exception | None] = queue.Queue()
+
+    def serve(worker: pool.Worker) -> None:
+        try:
+            while True:
+                try:
+                    ids, part = todo.get_nowait()
+                except queue.Empty:
+                    return
+                finished.put(worker.render(kind, ids, base_url, part))
+        except Exception as exc:  # handed to the job thread, which fails the job
+            finished.put(exc)
+        finally:
+            finished.put(None)
+
+    taken = pool.acquire(workers)
+    threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in taken]
+    for thread in threads:
+        thread.start()
+    failure: Exception | None = None
+    try:
+        running = len(threads)
+        while running:
+            item = finished.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, Exception):
+                failure = failure or item
+                while not todo.empty():  # the others stop after their current chunk
+                    todo.get_nowait()
+            else:
+                yield item
+    finally:
+        for thread in threads:
+            thread.join()
+        pool.release(taken)
+    if failure:
+        raise failure
 
 
 def _render_public(job: DocumentJob, ids: list[int], base_url: str) -> list[Path]:
@@ -234,6 +286,13 @@ def batch_workers_for(app: Flask, count: int) -> int:
         return batch_workers(count)
 
 
+def prestart_workers() -> None:
+    """Start warm worker processes for the batch that the user is about to ask for."""
+    workers = batch_workers(DOCUMENTS_BATCH_MAX_GUESS)
+    if workers > 1:
+        pool.prestart(workers)
+
+
 def batch_workers(count: int) -> int:
     """Worker processes for a batch of ``count`` documents (1: lay out in this thread)."""
     configured = current_app.config.get("DOCUMENTS_BATCH_WORKERS")
@@ -241,65 +300,6 @@ def batch_workers(count: int) -> int:
     if ":memory:" in str(current_app.config.get("SQLALCHEMY_DATABASE_URI", "")):
         workers = 1  # other processes cannot see an in-memory database
     return max(1, min(workers, -(-count // 10)))
-
-
-def _picklable_config() -> dict[str, Any]:
-    """The app's settings a worker process rebuilds the app with."""
-    out = {}
-    for key, value in current_app.config.items():
-        try:
-            pickle.dumps(value)
-        except Exception:  # noqa: S112 - unpicklable settings stay behind
-            continue
-        out[key] = value
-    return out
-
-
-def _clock_offset() -> float:
-    """How far ``workflow.clock`` has travelled (tests), for the worker processes."""
-    real = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return round((clock.utcnow() - real).total_seconds())
-
-
-def _run_workers(kind: str, chunks: list[tuple[list[int], Path]], base_url: str,
-                 workers: int):
-    """Lay the chunks out in ``workers`` processes; yields the size of each finished chunk."""
-    spec = {"config": _picklable_config(), "clock_offset": _clock_offset(), "kind": kind,
-            "base_url": base_url}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    finished: queue.Queue[int | None] = queue.Queue()
-    procs = []
-    for n in range(workers):
-        mine = [(ids, str(path)) for ids, path in chunks[n::workers]]
-        errors = tempfile.TemporaryFile()
-        proc = subprocess.Popen(  # noqa: S603 - our own module, no shell, no user input
-            [sys.executable, "-m", "workflow.documents.worker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=errors, cwd=ROOT, env=env)
-        proc.stdin.write(pickle.dumps({**spec, "chunks": mine}))
-        proc.stdin.close()
-        threading.Thread(target=_read_lines, args=(proc.stdout, finished), daemon=True).start()
-        procs.append((proc, errors))
-    running = workers
-    while running:
-        count = finished.get()
-        if count is None:
-            running -= 1
-        else:
-            yield count
-    for proc, errors in procs:
-        if proc.wait() != 0:
-            errors.seek(0)
-            tail = errors.read().decode(errors="replace")[-2000:]
-            raise RuntimeError(f"document worker exited with {proc.returncode}: {tail}")
-        errors.close()
-
-
-def _read_lines(stream, out: queue.Queue) -> None:
-    for line in stream:
-        if line.strip().isdigit():
-            out.put(int(line))
-    out.put(None)
 
 
 def status(job: DocumentJob) -> dict[str, Any]:

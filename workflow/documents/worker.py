@@ -1,10 +1,8 @@
-"""A batch worker process: ``python -m workflow.documents.worker`` (spec on stdin).
+"""A batch worker process: ``python -m workflow.documents.worker`` (see pool.py).
 
-WeasyPrint is CPU-bound Python, so one process lays out one document at a time; a batch
-job spreads its chunks over a few of these processes. The parent (``jobs``) writes a
-pickled spec to stdin — the app's settings, the clock offset, the document kind, the
-base URL and this worker's chunks — and reads one line per finished chunk (the number
-of documents in it) from stdout, to report progress.
+It reads length-prefixed pickles from stdin: first the app settings, then one request per
+chunk of documents, each answered with one line on stdout (``ok <n>`` or ``error <why>``).
+It exits when stdin closes or no request came for the idle time it was given.
 
 A layout makes many short-lived objects and reference cycles: the collector runs once per
 chunk instead of all along, and never over what the worker loaded before its first chunk
@@ -14,30 +12,69 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import pickle
+import select
 import sys
+
+STDIN = 0
+
+
+def read_message(timeout: float | None) -> dict | None:
+    """The next request, or None when stdin closed or nothing came within ``timeout``."""
+    if timeout is not None and not select.select([STDIN], [], [], timeout)[0]:
+        return None
+    header = _read_exact(8)
+    if header is None:
+        return None
+    body = _read_exact(int.from_bytes(header, "big"))
+    return None if body is None else pickle.loads(body)  # noqa: S301 - our parent wrote it
+
+
+def _read_exact(size: int) -> bytes | None:
+    chunks, missing = [], size
+    while missing:
+        chunk = os.read(STDIN, missing)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
 
 
 def main() -> None:
-    spec = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by our own parent process
+    start = read_message(None)
+    if start is None:
+        return
     from workflow import clock, create_app
     from workflow.documents import render
     from workflow.documents.jobs import render_chunk
     from workflow.extensions import db
 
-    clock.travel(dt.timedelta(seconds=spec["clock_offset"]))
-    app = create_app(spec["config"])
+    app = create_app(start["config"])
+    idle = start["idle_seconds"] or None
     with app.app_context():
         render.warm_up()
         gc.collect()
         gc.freeze()
-        for ids, target in spec["chunks"]:
+        while (request := read_message(idle)) is not None:
+            clock.reset()
+            clock.travel(dt.timedelta(seconds=request["clock_offset"]))
             gc.disable()
-            render_chunk(spec["kind"], ids, spec["base_url"], target)
-            db.session.remove()
-            gc.enable()
-            gc.collect()
-            print(len(ids), flush=True)
+            try:
+                render_chunk(request["kind"], request["ids"], request["base_url"],
+                             request["target"])
+                answer = f"ok {len(request['ids'])}"
+            except Exception as exc:  # the parent fails the job; the traceback goes to stderr
+                app.logger.exception("document chunk failed")
+                answer = f"error {type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+            finally:
+                db.session.remove()
+                gc.enable()
+                gc.collect()
+            sys.stdout.write(answer + "\n")
+            sys.stdout.flush()
+        db.engine.dispose()
 
 
 if __name__ == "__main__":
