@@ -156,8 +156,7 @@ def batch() -> Response | str:
             return redirect(url_for("documents.batch_job", job_id=job.id))
         except Invalid as exc:
             errors = exc.errors or {"_filters": [exc.message]}
-    else:
-        jobs.prestart_workers()  # warm while the user chooses the filters
+    jobs.prestart_workers()  # they warm up while the user chooses the filters
     recent = db.session.execute(
         db.select(DocumentJob).where(DocumentJob.user_id == g.reader.id)
         .order_by(DocumentJob.created_at.desc()).limit(10)).scalars().all()
