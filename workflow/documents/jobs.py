@@ -1,8 +1,9 @@
 """Batch printing: many cases' documents as one PDF, made by a background thread.
 
 ``start`` checks the filters, counts the cases, writes a ``DocumentJob`` row and starts a
-thread; the thread lays the documents out one by one (recording progress and a
-heartbeat in the row), then writes ``<DOCUMENTS_FOLDER>/<job id>.pdf``. The request that
+thread; the thread has the documents laid out in chunks by warm worker processes
+(``pool``), recording progress and a heartbeat in the row, then merges the chunks' PDFs
+into ``<DOCUMENTS_FOLDER>/<job id>.pdf``. The request that
 started the job answers at once; the page polls ``status``. Nothing is kept in memory
 between requests: with several app servers, DOCUMENTS_FOLDER must be shared storage
 (or the work moves to a queue such as Redis + RQ; ``run`` is the function to enqueue).
