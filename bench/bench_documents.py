@@ -188,6 +188,17 @@ def batch(app, count: int) -> dict:
             "file": str(path)}
 
 
+def machine_speed() -> float:
+    """Milliseconds for a fixed pure-Python workload (median of 5): this machine's speed
+    varies by up to 1.5x from hour to hour, so figures are only comparable next to this."""
+    times = []
+    for _ in range(5):
+        started = time.process_time()
+        sum(i * i % 7 for i in range(1_000_000))
+        times.append(time.process_time() - started)
+    return round(statistics.median(times) * 1000, 1)
+
+
 def _cpu(app) -> float:
     """CPU seconds of this process, its finished children and its waiting batch workers
     (live processes, read from /proc: getrusage counts a child only once it has ended)."""
@@ -219,6 +230,8 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DOCUMENTS_FOLDER": folder,
                       "DOCUMENTS_BATCH_MAX": max(2000, args.batch),
                       "DOCUMENTS_BATCH_WORKERS": args.workers})
+    speed = machine_speed()
+    print(f"machine speed: {speed} ms for the reference loop (lower is faster)")
     started = time.perf_counter()
     ids = build(app, max(args.batch, args.sample + 1))
     print(f"built {len(ids)} filed cases in {time.perf_counter() - started:.1f} s")
@@ -243,7 +256,8 @@ def main() -> None:
     db_kind = "postgresql" if url.startswith("postgresql") else "sqlite"
     path = out / f"documents-{db_kind}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps({"one_sheet": single, "batch": results, "machine": {
-        "python": platform.python_version(), "cpus": os.cpu_count()}}, indent=2))
+        "python": platform.python_version(), "cpus": os.cpu_count(),
+        "speed_ms": [speed, machine_speed()]}}, indent=2))
     print(f"wrote {path}")
     if sqlite_file and os.path.exists(sqlite_file):
         os.remove(sqlite_file)
