@@ -34,7 +34,6 @@ KINDS = {"sheet": "审批表", "cover": "档案封面", "notice": "公示", "ann
 # A running job writes a heartbeat at least this often; older than this, it has died.
 STALE_AFTER = dt.timedelta(minutes=5)
 KEEP_FILES = dt.timedelta(days=1)
-DOCUMENTS_BATCH_MAX_GUESS = 10_000  # any batch large enough to use every worker
 
 
 @dataclass
@@ -289,18 +288,22 @@ def batch_workers_for(app: Flask, count: int) -> int:
 
 def prestart_workers() -> None:
     """Start warm worker processes for the batch that the user is about to ask for."""
-    workers = batch_workers(DOCUMENTS_BATCH_MAX_GUESS)
-    if workers > 1:
-        pool.prestart(workers)
+    if configured_workers() > 1:
+        pool.prestart(configured_workers())
 
 
-def batch_workers(count: int) -> int:
-    """Worker processes for a batch of ``count`` documents (1: lay out in this thread)."""
+def configured_workers() -> int:
+    """Worker processes a large batch uses (1: lay out in the job's thread)."""
     configured = current_app.config.get("DOCUMENTS_BATCH_WORKERS")
     workers = int(configured) if configured else min(4, os.cpu_count() or 1)
     if ":memory:" in str(current_app.config.get("SQLALCHEMY_DATABASE_URI", "")):
         workers = 1  # other processes cannot see an in-memory database
-    return max(1, min(workers, -(-count // 10)))
+    return max(1, workers)
+
+
+def batch_workers(count: int) -> int:
+    """Worker processes for a batch of ``count`` documents (one per ten at most)."""
+    return max(1, min(configured_workers(), -(-count // 10)))
 
 
 def status(job: DocumentJob) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def prestart(count: int) -> None:
         return
     key, settings = _settings()
     with _LOCK:
-        waiting = [w for w in _IDLE.get(key, []) if w.usable(idle_limit())]
+        waiting = _take_usable(key)
         waiting += [_spawn(settings) for _ in range(count - len(waiting))]
         _IDLE[key] = waiting
 
@@ -111,12 +111,8 @@ def acquire(count: int) -> list[Worker]:
     """``count`` workers for one job: waiting ones first, new ones for the rest."""
     key, settings = _settings()
     with _LOCK:
-        waiting = _IDLE.pop(key, [])
-        stale = [w for w in waiting if not w.usable(idle_limit())]
-        waiting = [w for w in waiting if w not in stale]
+        waiting = _take_usable(key)
         taken, _IDLE[key] = waiting[:count], waiting[count:]
-    for worker in stale:
-        worker.stop()
     return taken + [_spawn(settings) for _ in range(count - len(taken))]
 
 
@@ -124,13 +120,26 @@ def release(workers: list[Worker]) -> None:
     """Give a job's workers back (or stop them, if workers are not kept)."""
     keep = idle_limit() > 0
     key, _ = _settings()
+    alive = [w for w in workers if keep and w.proc.poll() is None]
     with _LOCK:
-        for worker in workers:
-            if keep and worker.proc.poll() is None:
-                worker.idle_since = time.monotonic()
-                _IDLE.setdefault(key, []).append(worker)
-            else:
-                worker.stop()
+        for worker in alive:
+            worker.idle_since = time.monotonic()
+            _IDLE.setdefault(key, []).append(worker)
+    for worker in workers:
+        if worker not in alive:
+            worker.stop()
+
+
+def _take_usable(key: str) -> list[Worker]:
+    """Remove ``key``'s waiting workers from the pool: the usable ones, the others
+    stopped (call with ``_LOCK`` held)."""
+    usable = []
+    for worker in _IDLE.pop(key, []):
+        if worker.usable(idle_limit()):
+            usable.append(worker)
+        else:
+            worker.stop()
+    return usable
 
 
 def waiting() -> list[int]:
@@ -159,7 +168,7 @@ def _spawn(settings: dict[str, Any]) -> Worker:
     proc = subprocess.Popen(  # noqa: S603 - our own module, no shell, no user input
         [sys.executable, "-m", "workflow.documents.worker"], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=errors, cwd=ROOT, env=env)
-    _send(proc.stdin, {"config": settings, "idle_seconds": max(settings["_idle"], 0)})
+    _send(proc.stdin, {"config": settings})
     return Worker(proc, errors)
 
 
@@ -178,7 +187,6 @@ def _settings() -> tuple[str, dict[str, Any]]:
         except Exception:  # noqa: S112 - unpicklable settings stay behind
             continue
         settings[name] = value
-    settings["_idle"] = idle_limit()
     key = hashlib.sha256(pickle.dumps(sorted(settings.items(), key=lambda kv: kv[0])))
     return key.hexdigest(), settings
 

@@ -2,7 +2,7 @@
 
 It reads length-prefixed pickles from stdin: first the app settings, then one request per
 chunk of documents, each answered with one line on stdout (``ok <n>`` or ``error <why>``).
-It exits when stdin closes or no request came for the idle time it was given.
+It exits when stdin closes or no request came for DOCUMENTS_WORKER_IDLE_SECONDS.
 
 A layout makes many short-lived objects and reference cycles: the collector runs once per
 chunk instead of all along, and never over what the worker loaded before its first chunk
@@ -52,7 +52,8 @@ def main() -> None:
     from workflow.extensions import db
 
     app = create_app(start["config"])
-    idle = start["idle_seconds"] or None
+    # 0: the pool does not keep workers; this one ends when the job closes its stdin.
+    idle = app.config.get("DOCUMENTS_WORKER_IDLE_SECONDS") or None
     with app.app_context():
         render.warm_up()
         gc.collect()
