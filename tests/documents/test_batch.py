@@ -151,7 +151,9 @@ def test_bad_filters_are_explained_and_start_nothing(app, world, documents_folde
             ({"kind": "sheet", "place": world.places["yanggu"].code}, "不在您的管辖范围内"),
             ({"kind": "sheet", "procedure": "no_such"}, "没有这个流程"),
             ({"kind": "poster"}, "请选择审批表"),
-            ({"kind": "sheet", "state": "filed"}, "没有符合条件的案件")):
+            ({"kind": "sheet", "state": "filed"}, "没有符合条件的案件"),
+            ({"kind": "sheet", "date_from": "2020-06-30", "date_to": "2020-06-01"},
+             '<span class="error">「结束日期」不能早于「开始日期」</span>')):
         response = client.post("/documents/batch", data={"csrf_token": token, **form})
         assert response.status_code == 422, form
         assert message in response.get_data(as_text=True), (form, message)

@@ -186,6 +186,8 @@ def _filters(form) -> jobs.Filters:
                 setattr(filters, name, dt.date.fromisoformat(values[name]).isoformat())
             except ValueError:
                 errors[name] = [f"「{label}」应为日期，如 2020-06-30"]
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        errors["date_to"] = ["「结束日期」不能早于「开始日期」"]
     if errors:
         raise Invalid("筛选条件有误", errors)
     return filters
