@@ -14,7 +14,16 @@ import pytest
 
 from tests.cases.test_household_exit import pass_notice
 from tests.conftest import IsolatedClient
-from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, PASSWORD, Api, id_number
+from tests.factories import (
+    GOOD_APPRAISAL,
+    GOOD_CONSENT,
+    GOOD_SURVEY,
+    PASSWORD,
+    Api,
+    id_number,
+    make_household,
+)
+from workflow.cases.operations import create_case
 from workflow.extensions import db
 from workflow.registry.models import Household, Member
 
@@ -171,3 +180,14 @@ def browser(app, username: str) -> IsolatedClient:
 
 def csrf_of(client, url: str) -> str:
     return TOKEN.search(client.get(url).get_data(as_text=True)).group(1)
+
+
+def cases_in(world, village: str, count: int, clerk: str = "clerk") -> list[str]:
+    """``count`` new cases (income survey) in a village; the household heads' names."""
+    names = []
+    for i in range(count):
+        household = make_household(world.places[village], f"批{village}户{i}", size=2)
+        db.session.commit()
+        create_case("household_exit", household.id, world.users[clerk])
+        names.append(household.head_name)
+    return names

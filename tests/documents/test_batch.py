@@ -12,6 +12,7 @@ import pytest
 from tests.documents.helpers import (
     RARE_SURVEY,
     browser,
+    cases_in,
     csrf_of,
     open_case,
     pdf_pages,
@@ -19,9 +20,7 @@ from tests.documents.helpers import (
     rare_household,
     to_village_notice,
 )
-from tests.factories import make_household
 from workflow import clock
-from workflow.cases.operations import create_case
 from workflow.documents import pool
 from workflow.documents.models import DocumentJob
 from workflow.extensions import db
@@ -31,17 +30,6 @@ from workflow.extensions import db
 def documents_folder(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "DOCUMENTS_FOLDER", str(tmp_path))
     return tmp_path
-
-
-def cases_in(world, village: str, count: int, clerk: str = "clerk") -> list[str]:
-    """``count`` new cases (income survey) in a village; the household heads' names."""
-    names = []
-    for i in range(count):
-        household = make_household(world.places[village], f"批{village}户{i}", size=2)
-        db.session.commit()
-        create_case("household_exit", household.id, world.users[clerk])
-        names.append(household.head_name)
-    return names
 
 
 def start_batch(client, **form) -> str:
