@@ -43,6 +43,7 @@ def test_township_prints_a_batch_and_downloads_it(server, app, world, tmp_path, 
         page.fill("input[name=date_to]", "")
         page.click("button:has-text('生成 PDF')")
         expect(page.locator("h1")).to_contain_text("批量打印：审批表")
+        expect(page.locator("#job p.muted")).to_contain_text("范围：我的管辖范围，共 3 件案件。")
         # The page polls its status endpoint: no reload, the count and the link appear.
         expect(page.locator("#state")).to_have_text("已完成", timeout=60_000)
         expect(page.locator("#count")).to_have_text("3 / 3")
