@@ -52,6 +52,10 @@ def test_township_prints_a_batch_and_downloads_it(server, app, world, tmp_path, 
             page.click("#download")
         saved = tmp_path / "batch.pdf"
         download.value.save_as(saved)
+        page.click("text=返回批量打印")  # the job is listed, with its file one click away
+        row = page.locator("table.grid tbody tr").first
+        expect(row).to_contain_text("已完成")
+        assert row.locator("a:has-text('下载')").get_attribute("href").endswith("/download")
         browser.close()
     text = pdf_text(saved.read_bytes())
     assert all(name in text for name in mine)
