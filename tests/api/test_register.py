@@ -1,6 +1,8 @@
 """Households, places, forms, procedures and the OpenAPI document through the API."""
 from __future__ import annotations
 
+import re
+
 from tests.factories import Api, id_number
 from workflow.extensions import db
 from workflow.registry.models import Household
@@ -94,6 +96,20 @@ def test_openapi_document(client):
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/cases/{id}/actions/{name}" in doc["paths"]
     assert "ActionRequest" in doc["components"]["schemas"]
+    sheet = doc["paths"]["/cases/{id}/sheet.pdf"]["get"]
+    assert "application/pdf" in sheet["responses"]["200"]["content"]
+    assert doc["paths"]["/verify/{case_id}/{code}"]["get"]["security"] == []
+
+
+def test_every_documented_path_is_served(app, client):
+    """The document cannot drift from the routes: each path and method is one the app
+    answers (placeholders filled with sample values)."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    urls = app.url_map.bind("localhost")
+    for path, operations in doc["paths"].items():
+        sample = re.sub(r"\{\w+\}", "1", path)
+        for method in operations:
+            urls.match(sample, method=method.upper())  # raises NotFound/MethodNotAllowed
 
 
 def test_case_list_filters(client, world):

@@ -104,4 +104,29 @@ def spec() -> dict:
     doc.path("/api/v1/fund-sources", operations={"get": _op("资金来源及预算余额", "200")})
     doc.path("/api/v1/assets", operations={
         "get": _op("扶贫资产登记", "200", params=("jurisdiction", "class", "page", "per_page"))})
+    _document_paths(doc)
     return doc.to_dict()
+
+
+def _document_paths(doc: APISpec) -> None:
+    """The printed documents (outside /api/v1, same bearer token) and the public check."""
+    pdf = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+    for path, summary, errors in (
+            ("/cases/{id}/sheet.pdf", "审批表（A4，每个签署环节一行）", ("401", "404")),
+            ("/cases/{id}/cover.pdf", "档案封面（含档案编号）", ("401", "404")),
+            ("/cases/{id}/notice.pdf", "案件所在的公示（不含完整身份证号等个人信息）",
+             ("401", "404")),
+            ("/cases/{id}/announcement.pdf", "公告（县级审定后）", ("401", "404", "409")),
+            ("/villages/{code}/notice.pdf", "村公示栏：本村公示中的案件", ("401", "404"))):
+        op = _op(summary, "200", errors=errors)
+        op["responses"]["200"]["content"] = pdf
+        if "409" in errors:
+            op["responses"]["409"] = {"description": "尚未经县级审定"}
+        if path.startswith("/villages"):
+            op["parameters"] = [{"name": "procedure", "in": "query", "required": False,
+                                 "schema": {"type": "string"}}]
+        doc.path(path, operations={"get": op})
+    check = {"summary": "纸质文书核验（公开，不显示个人信息）：有效、已过期或无法识别",
+             "security": [], "responses": {"200": {
+                 "description": "核验结果页", "content": {"text/html": {}}}}}
+    doc.path("/verify/{case_id}/{code}", operations={"get": check})
