@@ -96,13 +96,18 @@ def users_grant(name: str, role: str, code: str, department: str | None) -> None
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check every case's hash chain; exit non-zero on any tampering."""
+    """Check every case's hash chain and every village's register chain; exit non-zero on
+    any tampering."""
+    from workflow.audit import register
     from workflow.audit.chain import verify
 
     checked, problems = verify()
+    register_events, register_problems = register.verify()
+    problems = [*problems, *register_problems]
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"checked {checked} cases, {len(problems)} problems")
+    click.echo(f"checked {checked} cases and {register_events} register events, "
+               f"{len(problems)} problems")
     if problems:
         sys.exit(1)
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
 
@@ -46,9 +46,43 @@ HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", 
           "decision", "opinion", "data")
 
 
-def event_hash(values: dict[str, Any]) -> str:
+class RegisterEvent(db.Model):
+    """One change to the 建档立卡 register made outside a case (a household registered, a
+    roster imported), on its village's own hash chain; the village row holds the head."""
+
+    __tablename__ = "register_events"
+    __table_args__ = (db.UniqueConstraint("village_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"))
+    jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
+    seq: Mapped[int]
+    action: Mapped[str] = mapped_column(db.String(32))
+    action_title: Mapped[str] = mapped_column(db.String(64))
+    actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(db.String(64))
+    role: Mapped[str] = mapped_column(db.String(32))
+    summary: Mapped[str] = mapped_column(db.Text)
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(db.String(64))
+    hash: Mapped[str] = mapped_column(db.String(64))
+
+    village = relationship("Jurisdiction", lazy="joined")
+
+    def compute_hash(self) -> str:
+        return event_hash({name: getattr(self, name) for name in (*REGISTER_HASHED, "at",
+                                                                  "prev_hash")},
+                          REGISTER_HASHED)
+
+
+REGISTER_HASHED = ("village_id", "jurisdiction_path", "seq", "action", "action_title",
+                   "actor_id", "actor_name", "role", "summary", "data")
+
+
+def event_hash(values: dict[str, Any], hashed: tuple[str, ...] = HASHED) -> str:
     """SHA-256 over the previous hash and an event's content, in a canonical form."""
-    body = {name: values[name] for name in HASHED}
+    body = {name: values[name] for name in hashed}
     body["at"] = values["at"].isoformat(timespec="microseconds")
     body["prev"] = values["prev_hash"]
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

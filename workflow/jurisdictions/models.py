@@ -22,6 +22,9 @@ class Jurisdiction(db.Model):
     level: Mapped[str] = mapped_column(db.String(16))
     parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("jurisdictions.id"))
     path: Mapped[str] = mapped_column(db.String(128), index=True)
+    # Head of a village's register chain (audit.register): its length and latest hash.
+    register_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    register_head: Mapped[str | None] = mapped_column(db.String(64))
 
     parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id])
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from workflow import clock
+from workflow.audit import register
 from workflow.audit.chain import trail, verify
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
@@ -89,7 +90,23 @@ def run_scan() -> Response:
 def run_verify() -> str:
     _auditor()
     checked, problems = verify(current_user.scope_paths)
-    return render_template("oversight/verify.html", checked=checked, problems=problems)
+    register_events, register_problems = register.verify(current_user.scope_paths)
+    return render_template("oversight/verify.html", checked=checked,
+                           register_events=register_events,
+                           problems=[*problems, *register_problems])
+
+
+@oversight.route("/oversight/register")
+@login_required
+def register_trail() -> str:
+    """Changes to the register made outside cases (households registered, rosters
+    imported), newest first, each on its village's hash chain."""
+    _auditor()
+    number = request.args.get("page", "1")
+    page = paginate(register.events_in_scope(current_user),
+                    int(number) if number.isdigit() and len(number) < 7 else 1,
+                    current_app.config["PAGE_SIZE"])
+    return render_template("oversight/register.html", page=page)
 
 
 @oversight.post("/oversight/findings/<int:finding_id>")

@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from workflow.audit import register
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid
 from workflow.extensions import db
@@ -55,6 +56,18 @@ def create_household(payload: Any, actor: User) -> Household:
         address=values.get("address"), village=village, jurisdiction_path=village.path,
         status=values["status"], registered_year=values["registered_year"], members=members,
         dibao=values["dibao"], tekun=values["tekun"], bank_account=values["bank_account"])
+    db.session.add(household)
+    try:
+        db.session.flush()
+        register.record(village.id, "household_registered", actor,
+                        f"登记农户 {household.head_name}（{household.masked_id}），"
+                        f"家庭人口 {len(members)} 人，{household.status_title}",
+                        {"household_id": household.id, "id_number": household.masked_id,
+                         "members": len(members), "status": household.status},
+                        REGISTER_EDITORS)
+    except Exception:
+        db.session.rollback()
+        raise
     return save(household)
 
 
