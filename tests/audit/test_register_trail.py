@@ -55,6 +55,9 @@ def test_a_roster_import_is_one_event_per_changed_village(world):
     first, second = events()
     assert (second.seq, second.prev_hash) == (2, first.hash)
     assert "新建 0 户，更新 1 户" in second.summary
+    head = members[1][0]
+    assert second.data["updated_households"] == [f"石0堃（{head[:6]}{'*' * 11}{head[-1]}）"]
+    assert second.data["created_households"] == [] and len(first.data["created_households"]) == 3
     assert register.verify() == (2, [])
 
 
@@ -72,16 +75,18 @@ def test_tampering_with_the_register_trail_is_found(app, client, world):
 
 def test_auditors_read_the_register_trail_of_their_county_only(app, client, world):
     Api(client, "clerk").post("/api/v1/households", json=new_household())
+    import_roster(files(*roster(2)), world.users["clerk"])
     taian = add_place("210321", "台安县", "county", world.places["city"])
     make_user("taian_auditor", ("auditor", taian))
     db.session.commit()
     page = browser(app, "auditor").get("/oversight/register").get_data(as_text=True)
     assert "登记农户 林堃" in page and "李秀英" in page and "大房身村" in page
+    assert "新建：石0堃（210323" in page and "家庭成员.csv：" in page
     other = browser(app, "taian_auditor").get("/oversight/register").get_data(as_text=True)
     assert "林堃" not in other and "管辖范围内尚无建档变更记录" in other
     assert browser(app, "clerk").get("/oversight/register").status_code == 403
     with db.engine.begin() as conn:  # the trail is not in the other county's check either
-        assert conn.execute(text("SELECT count(*) FROM register_events")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM register_events")).scalar() == 2
     assert register.verify(["/210300/210321/"]) == (0, [])
 
 

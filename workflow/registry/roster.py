@@ -31,6 +31,7 @@ from workflow.registry.models import (
     Household,
     IncomeRecord,
     Member,
+    mask_id_number,
 )
 from workflow.registry.operations import REGISTER_EDITORS
 from workflow.registry.roster_check import (
@@ -47,6 +48,7 @@ HOUSEHOLD_FIELDS = ("head_name", "village_id", "jurisdiction_path", "status", "d
                     "bank_account", "registered_year", "phone", "address")
 CHUNK = 2000
 ANALYZE_AFTER = 5000  # households written by one import
+LISTED = 500  # households named per village in a register event
 
 
 def _villages(user: User) -> dict[str, tuple[int, str]]:
@@ -119,16 +121,20 @@ def import_roster(files: list[tuple[str, bytes]], actor: User) -> Report:
     return report
 
 
-def _record(changed: dict[int, list[int]], files: list[tuple[str, bytes]], actor: User) -> None:
-    """One event on each changed village's register chain, naming the files by digest."""
+def _record(changed: dict[int, tuple[list, list]], files: list[tuple[str, bytes]],
+            actor: User) -> None:
+    """One event on each changed village's register chain: the files by digest, and the
+    households created and updated by head (masked ID), the first LISTED of each."""
     digests = [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                for name, data in files]
     names = "、".join(d["name"] for d in digests)
     for village_id in sorted(changed):
         created, updated = changed[village_id]
         register.record(village_id, "roster_imported", actor,
-                        f"导入名册（{names}）：新建 {created} 户，更新 {updated} 户",
-                        {"files": digests, "created": created, "updated": updated},
+                        f"导入名册（{names}）：新建 {len(created)} 户，更新 {len(updated)} 户",
+                        {"files": digests, "created": len(created), "updated": len(updated),
+                         "created_households": created[:LISTED],
+                         "updated_households": updated[:LISTED]},
                         REGISTER_EDITORS)
 
 
@@ -136,13 +142,13 @@ def _write(households, existing, old_members, old_incomes, report: Report) -> di
     """Write what changed; per village, [households created, households updated]."""
     hh, mt, it = Household.__table__, Member.__table__, IncomeRecord.__table__
     new_rows, changed, member_sets, income_sets = [], [], {}, {}
-    per_village: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    per_village: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
     for head_id, h in households.items():
         fields = {f: h[f] for f in HOUSEHOLD_FIELDS}
         old = existing.get(head_id)
         if old is None:
             new_rows.append({"id_number": head_id, **fields})
-            per_village[fields["village_id"]][0] += 1
+            per_village[fields["village_id"]][0].append(_named(fields, head_id))
             continue
         hid = old["id"]
         touched = False
@@ -158,7 +164,8 @@ def _write(households, existing, old_members, old_incomes, report: Report) -> di
             touched = True
         report.updated += touched
         report.unchanged += not touched
-        per_village[old["village_id"]][1] += touched
+        if touched:
+            per_village[old["village_id"]][1].append(_named(fields, head_id))
     if new_rows:
         ids = {}
         for part in _chunks(new_rows):
@@ -190,7 +197,11 @@ def _write(households, existing, old_members, old_incomes, report: Report) -> di
                          **dict(zip(INCOME_KINDS, v[:5], strict=True)), "household_size": v[5]}
                         for y, v in years.items()]
     bulk_insert(it, income_rows)
-    return {v: counts for v, counts in per_village.items() if any(counts)}
+    return dict(per_village)
+
+
+def _named(fields: dict, head_id: str) -> str:
+    return f"{fields['head_name']}（{mask_id_number(head_id)}）"
 
 
 def bulk_insert(table, rows: list[dict]) -> None:
