@@ -24,7 +24,7 @@ def new_event(case: Case, *, action: str, action_title: str, actor: User,
         "opinion": opinion, "data": data, "at": clock.utcnow(),
         "prev_hash": case.trail_head or GENESIS,
     }
-    values["hash"] = event_hash(values)
+    values["hash"] = event_hash(values, AuditEvent.HASHED)
     return values
 
 

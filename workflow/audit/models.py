@@ -1,4 +1,5 @@
-"""One row per thing that happened to a case; each row carries the previous row's hash."""
+"""Hash-chained events: a case's trail, and each village's register trail; every row
+carries the previous row's hash."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,18 +14,39 @@ from workflow.extensions import db
 GENESIS = "0" * 64
 
 
-class AuditEvent(db.Model):
-    __tablename__ = "audit_events"
-    __table_args__ = (db.UniqueConstraint("case_id", "seq"),)
+class ChainedEvent:
+    """What every hash-chained event holds: its place in the chain, who acted, what was
+    entered, when, and the hashes. ``HASHED`` names the fields its hash covers."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(db.ForeignKey("cases.id"), index=True)
+    HASHED: tuple[str, ...] = ()
+
     seq: Mapped[int]
-    action: Mapped[str] = mapped_column(db.String(48))
     action_title: Mapped[str] = mapped_column(db.String(64))
     actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"), index=True)
     actor_name: Mapped[str] = mapped_column(db.String(64))
     role: Mapped[str] = mapped_column(db.String(32))
+    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(db.String(64))
+    hash: Mapped[str] = mapped_column(db.String(64))
+
+    def compute_hash(self) -> str:
+        return event_hash({name: getattr(self, name)
+                           for name in (*self.HASHED, "at", "prev_hash")}, self.HASHED)
+
+
+class AuditEvent(ChainedEvent, db.Model):
+    """One thing that happened to a case, on the case's chain (the case row holds the head)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (db.UniqueConstraint("case_id", "seq"),)
+    HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", "role",
+              "jurisdiction_code", "jurisdiction_name", "level", "from_state", "to_state",
+              "decision", "opinion", "data")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(db.ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(db.String(48))
     jurisdiction_code: Mapped[str] = mapped_column(db.String(12))
     jurisdiction_name: Mapped[str] = mapped_column(db.String(64))
     level: Mapped[str] = mapped_column(db.String(16))
@@ -32,55 +54,27 @@ class AuditEvent(db.Model):
     to_state: Mapped[str] = mapped_column(db.String(48))
     decision: Mapped[str] = mapped_column(db.String(16))
     opinion: Mapped[str] = mapped_column(db.Text, default="")
-    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
-    at: Mapped[dt.datetime]
-    prev_hash: Mapped[str] = mapped_column(db.String(64))
-    hash: Mapped[str] = mapped_column(db.String(64))
-
-    def compute_hash(self) -> str:
-        return event_hash({name: getattr(self, name) for name in (*HASHED, "at", "prev_hash")})
 
 
-HASHED = ("case_id", "seq", "action", "action_title", "actor_id", "actor_name", "role",
-          "jurisdiction_code", "jurisdiction_name", "level", "from_state", "to_state",
-          "decision", "opinion", "data")
-
-
-class RegisterEvent(db.Model):
+class RegisterEvent(ChainedEvent, db.Model):
     """One change to the 建档立卡 register made outside a case (a household registered, a
     roster imported), on its village's own hash chain; the village row holds the head."""
 
     __tablename__ = "register_events"
     __table_args__ = (db.UniqueConstraint("village_id", "seq"),)
+    HASHED = ("village_id", "jurisdiction_path", "seq", "action", "action_title",
+              "actor_id", "actor_name", "role", "summary", "data")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"))
     jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
-    seq: Mapped[int]
     action: Mapped[str] = mapped_column(db.String(32))
-    action_title: Mapped[str] = mapped_column(db.String(64))
-    actor_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"), index=True)
-    actor_name: Mapped[str] = mapped_column(db.String(64))
-    role: Mapped[str] = mapped_column(db.String(32))
     summary: Mapped[str] = mapped_column(db.Text)
-    data: Mapped[dict] = mapped_column(db.JSON, default=dict)
-    at: Mapped[dt.datetime]
-    prev_hash: Mapped[str] = mapped_column(db.String(64))
-    hash: Mapped[str] = mapped_column(db.String(64))
 
     village = relationship("Jurisdiction", lazy="joined")
 
-    def compute_hash(self) -> str:
-        return event_hash({name: getattr(self, name) for name in (*REGISTER_HASHED, "at",
-                                                                  "prev_hash")},
-                          REGISTER_HASHED)
 
-
-REGISTER_HASHED = ("village_id", "jurisdiction_path", "seq", "action", "action_title",
-                   "actor_id", "actor_name", "role", "summary", "data")
-
-
-def event_hash(values: dict[str, Any], hashed: tuple[str, ...] = HASHED) -> str:
+def event_hash(values: dict[str, Any], hashed: tuple[str, ...]) -> str:
     """SHA-256 over the previous hash and an event's content, in a canonical form."""
     body = {name: values[name] for name in hashed}
     body["at"] = values["at"].isoformat(timespec="microseconds")

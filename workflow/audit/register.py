@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from workflow import clock
-from workflow.audit.models import GENESIS, REGISTER_HASHED, RegisterEvent, event_hash
+from workflow.audit.models import GENESIS, RegisterEvent, event_hash
 from workflow.auth.models import User
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
@@ -41,7 +41,7 @@ def record(village_id: int, action: str, actor: User, summary: str,
               "action_title": REGISTER_ACTIONS[action], "actor_id": actor.id,
               "actor_name": actor.display_name, "role": role, "summary": summary,
               "data": data, "at": clock.utcnow(), "prev_hash": head.register_head or GENESIS}
-    values["hash"] = event_hash(values, REGISTER_HASHED)
+    values["hash"] = event_hash(values, RegisterEvent.HASHED)
     db.session.execute(RegisterEvent.__table__.insert(), [values])
     db.session.execute(update(Jurisdiction).where(Jurisdiction.id == village_id)
                        .values(register_seq=values["seq"], register_head=values["hash"]))
