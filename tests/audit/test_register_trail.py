@@ -11,6 +11,7 @@ from tests.api.test_register import new_household
 from tests.audit.test_verify import run_verify, tamper
 from tests.documents.helpers import browser
 from tests.factories import Api, add_place, make_user
+from tests.projects.helpers import PROJECT
 from tests.registry.test_roster import files, roster
 from workflow.audit import register
 from workflow.audit.models import RegisterEvent
@@ -37,6 +38,22 @@ def test_registering_a_household_is_chained_in_its_village(client, world):
         str(event.data)  # masked only
     assert (village.register_seq, village.register_head) == (1, event.hash)
     assert register.verify() == (1, [])
+
+
+def test_houses_and_project_proposals_join_the_village_chain(client, world):
+    clerk = Api(client, "clerk")
+    household = world.households[0]
+    assert clerk.post("/api/v1/houses", json={
+        "household_id": household.id, "address": "大房身村3组12号", "structure": "brick_wood",
+        "year_built": 1985, "area": "60.3"}).status_code == 201
+    assert clerk.post("/api/v1/projects", json=PROJECT).status_code == 201
+    assert clerk.post("/api/v1/projects", json={**PROJECT, "budget": "-1"}).status_code == 422
+    house, project = events()
+    assert (house.seq, house.action_title, project.seq, project.action_title) == (
+        1, "登记房屋", 2, "申报项目")
+    assert f"登记房屋：王建国（{household.masked_id}）大房身村3组12号，砖木结构" in house.summary
+    assert project.summary == "申报项目：大房身村香菇大棚，概算 800,000.00 元"
+    assert register.verify() == (2, [])
 
 
 def test_a_roster_import_is_one_event_per_changed_village(world):

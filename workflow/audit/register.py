@@ -21,7 +21,8 @@ from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import scope_filter
 
-REGISTER_ACTIONS = {"household_registered": "登记农户", "roster_imported": "导入建档立卡名册"}
+REGISTER_ACTIONS = {"household_registered": "登记农户", "roster_imported": "导入建档立卡名册",
+                    "house_registered": "登记房屋", "project_proposed": "申报项目"}
 
 
 def record(village_id: int, action: str, actor: User, summary: str,

@@ -12,7 +12,7 @@ from workflow.extensions import db
 from workflow.housing.models import ArchiveFile, House
 from workflow.housing.schemas import HouseCreateSchema
 from workflow.registry.models import Household
-from workflow.registry.operations import REGISTER_EDITORS, load_payload, save
+from workflow.registry.operations import REGISTER_EDITORS, load_payload, save_registered
 
 PROCEDURE = "house_renovation"
 
@@ -30,7 +30,11 @@ def register_house(payload: Any, actor: User) -> House:
                   structure=values["structure"], year_built=values["year_built"],
                   area=values["area"], village_id=household.village_id,
                   jurisdiction_path=household.jurisdiction_path)
-    return save(house)
+    return save_registered(house, household.village_id, "house_registered", actor,
+                           f"登记房屋：{household.head_name}（{household.masked_id}）"
+                           f"{house.address}，{house.structure_title}，{house.area} 平方米",
+                           {"household_id": household.id, "structure": house.structure,
+                            "area": str(house.area)}, REGISTER_EDITORS)
 
 
 def archive_of(case: Case) -> dict[str, Any] | None:

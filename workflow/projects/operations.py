@@ -1,4 +1,4 @@
-"""Registering projects (scope-checked, committed)."""
+"""Registering projects (scope-checked, committed, on the village's register trail)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,7 @@ from workflow.engine.errors import Forbidden, Invalid
 from workflow.jurisdictions.scope import place_by_code
 from workflow.projects.models import Project
 from workflow.projects.schemas import ProjectCreateSchema
-from workflow.registry.operations import load_payload, save
+from workflow.registry.operations import load_payload, save_registered
 
 PROPOSERS = {"village_clerk", "township_reviewer", "county_poverty_office", "admin"}
 
@@ -24,4 +24,6 @@ def register_project(payload: Any, actor: User) -> Project:
         raise Forbidden("您的角色不能申报项目")
     project = Project(**values, village=village, jurisdiction_path=village.path,
                       library_status="proposed")
-    return save(project)
+    return save_registered(project, village.id, "project_proposed", actor,
+                           f"申报项目：{project.name}，概算 {project.budget:,.2f} 元",
+                           {"name": project.name, "budget": str(project.budget)}, PROPOSERS)

@@ -35,6 +35,20 @@ def save(row: Any) -> Any:
     return row
 
 
+def save_registered(row: Any, village_id: int, action: str, actor: User, summary: str,
+                    data: dict[str, Any], roles: set[str]) -> Any:
+    """Add ``row`` (a household, house or project registered outside any case) and its
+    event on the village's register chain (``audit.register``), in one transaction."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+        register.record(village_id, action, actor, summary, {"id": row.id, **data}, roles)
+    except Exception:
+        db.session.rollback()
+        raise
+    return save(row)
+
+
 def create_household(payload: Any, actor: User) -> Household:
     """Register a household in a village within the actor's scope."""
     values = load_payload(HouseholdCreateSchema(), payload, "登记信息有误，请按提示修改")
@@ -56,19 +70,11 @@ def create_household(payload: Any, actor: User) -> Household:
         address=values.get("address"), village=village, jurisdiction_path=village.path,
         status=values["status"], registered_year=values["registered_year"], members=members,
         dibao=values["dibao"], tekun=values["tekun"], bank_account=values["bank_account"])
-    db.session.add(household)
-    try:
-        db.session.flush()
-        register.record(village.id, "household_registered", actor,
-                        f"登记农户 {household.head_name}（{household.masked_id}），"
-                        f"家庭人口 {len(members)} 人，{household.status_title}",
-                        {"household_id": household.id, "id_number": household.masked_id,
-                         "members": len(members), "status": household.status},
-                        REGISTER_EDITORS)
-    except Exception:
-        db.session.rollback()
-        raise
-    return save(household)
+    return save_registered(household, village.id, "household_registered", actor,
+                           f"登记农户 {household.head_name}（{household.masked_id}），"
+                           f"家庭人口 {len(members)} 人，{household.status_title}",
+                           {"id_number": household.masked_id, "members": len(members),
+                            "status": household.status}, REGISTER_EDITORS)
 
 
 def flatten_errors(messages: dict) -> dict[str, list[str]]:
