@@ -137,3 +137,16 @@ def test_concurrent_registrations_in_one_village_queue_on_its_chain(app, world, 
     assert errors == []
     assert [e.seq for e in events()] == [1, 2, 3, 4]
     assert register.verify() == (4, [])
+
+
+def test_the_register_trail_through_the_api_is_scoped(client, world):
+    Api(client, "clerk").post("/api/v1/households", json=new_household())
+    mine = Api(client, "clerk").get("/api/v1/register/trail").get_json()
+    [event] = mine["items"]
+    assert (mine["total"], event["village"], event["seq"], event["action"]) == (
+        1, "210323106201", 1, "household_registered")
+    assert event["hash"] == events()[0].hash and event["prev_hash"] == "0" * 64
+    other = Api(client, "other_clerk")
+    assert other.get("/api/v1/register/trail").get_json()["items"] == []
+    refused = other.get("/api/v1/register/trail?village=210323106201")
+    assert refused.status_code == 422 and "village" in refused.get_json()["errors"]

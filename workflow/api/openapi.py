@@ -72,6 +72,9 @@ def spec() -> dict:
                     errors=("401", "403", "404", "409", "422"))})
     doc.path("/api/v1/cases/{id}/trail", operations={
         "get": _op("审计留痕", "200", errors=("401", "404"))})
+    doc.path("/api/v1/register/trail", operations={
+        "get": _op("建档留痕（登记农户、房屋、项目，导入名册；按村哈希链）", "200",
+                   errors=("401", "422"), params=("village", "page", "per_page"))})
     doc.path("/api/v1/houses", operations={
         "get": _op("房屋列表（危房改造）", "200", params=("village", "page", "per_page")),
         "post": _op("登记房屋", "201", body="HouseCreate", errors=("401", "403", "404", "422"))})

@@ -8,7 +8,9 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
+from workflow.audit import register
 from workflow.audit.chain import trail
+from workflow.audit.models import RegisterEvent
 from workflow.auth.models import ApiToken
 from workflow.auth.operations import check_credentials, user_for_token
 from workflow.cases import operations
@@ -249,6 +251,21 @@ def get_trail(case_id: int):
     case = get_in_scope(Case, case_id, g.user)
     return jsonify({"case_id": case.id, "head": case.trail_head,
                     "events": dump_events(trail(case))})
+
+
+@api.get("/register/trail")
+@token_required
+def get_register_trail():
+    """Changes to the register made outside cases, newest first, in the caller's scope."""
+    query = in_village_arg(register.events_in_scope(g.user), RegisterEvent.jurisdiction_path,
+                           g.user)
+    page = api_page(query)
+    return jsonify(_page_json(page, [{
+        "village": e.village.code, "village_name": e.village.name, "seq": e.seq,
+        "action": e.action, "action_title": e.action_title, "actor_name": e.actor_name,
+        "role": e.role, "summary": e.summary, "data": e.data,
+        "at": e.at.isoformat(timespec="seconds") + "Z", "prev_hash": e.prev_hash,
+        "hash": e.hash} for e in page.items]))
 
 
 @api.get("/openapi.json")
