@@ -51,7 +51,8 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(page_url=page_url, LEVEL_TITLES=LEVEL_TITLES)
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ``page`` argument, or 1 when it is missing or not a sensible page number."""
     value = request.args.get("page", "")
     return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
 
@@ -64,7 +65,7 @@ def _per_page() -> int:
 @login_required
 def todo() -> str:
     """待办: cases waiting on an action the current user may take now."""
-    page = todo_page(current_user, _page_number(), _per_page(),
+    page = todo_page(current_user, page_number(), _per_page(),
                      lambda case: [a for a in open_actions(case, current_user) if a["allowed"]])
     rows = [{"summary": summary, "case": case, "actions": allowed} for summary, (case, allowed)
             in zip(case_summaries([c for c, _ in page.items]), page.items, strict=True)]
@@ -125,7 +126,7 @@ def case_list() -> str:
     """案件列表: every case in scope, filtered by place, procedure, step and date."""
     problems: list[str] = []
     filters = case_filters(problems)
-    page = paginate(case_query(current_user, **filters), _page_number(), _per_page())
+    page = paginate(case_query(current_user, **filters), page_number(), _per_page())
     return render_template(
         "cases/list.html", page=page, rows=case_summaries(page.items), problems=problems,
         args=request.args, places=filter_places(current_user, request.args.get("jurisdiction", "")),
@@ -206,7 +207,7 @@ def households() -> str:
             problems.append("所选「状态」不存在；已忽略此条件")
     if q := request.args.get("q", "").strip():
         query = query.where(head_name_matches(q))
-    page = paginate(query.order_by(Household.id), _page_number(), _per_page())
+    page = paginate(query.order_by(Household.id), page_number(), _per_page())
     definition = store.current(EXIT_PROCEDURE)
     starters = set(definition.body["procedure"]["start_roles"])
     rows = []

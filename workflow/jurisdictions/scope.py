@@ -13,7 +13,11 @@ from workflow.jurisdictions.models import Jurisdiction
 
 def scope_filter(path_column: Any, user: User):
     """A WHERE clause limiting ``path_column`` to the user's jurisdictions."""
-    paths = user.scope_paths
+    return paths_filter(path_column, user.scope_paths)
+
+
+def paths_filter(path_column: Any, paths: list[str]):
+    """A WHERE clause limiting ``path_column`` to the places under any of ``paths``."""
     if not paths:
         return false()
     return or_(*[path_column.startswith(p, autoescape=True) for p in paths])

@@ -28,7 +28,7 @@ from workflow.audit.chain import trail, verify
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
 from workflow.cases.schemas import case_summaries
-from workflow.cases.views import case_filters
+from workflow.cases.views import case_filters, page_number
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
@@ -65,9 +65,7 @@ def workspace() -> str:
     _auditor()
     args, problems = request.args, []
     query = _search(problems)
-    number = args.get("page", "1")
-    page = paginate(query, int(number) if number.isdigit() and len(number) < 7 else 1,
-                    current_app.config["PAGE_SIZE"])
+    page = paginate(query, page_number(), current_app.config["PAGE_SIZE"])
     findings = db.session.execute(select(Finding).where(
         scope_filter(Finding.jurisdiction_path, current_user), Finding.outcome == "open")
         .order_by(Finding.id.desc()).limit(200)).scalars().all()
@@ -99,12 +97,10 @@ def run_verify() -> str:
 @oversight.route("/oversight/register")
 @login_required
 def register_trail() -> str:
-    """Changes to the register made outside cases (households registered, rosters
-    imported), newest first, each on its village's hash chain."""
+    """Changes to the register made outside cases (households, houses and projects
+    registered, rosters imported), newest first, each on its village's hash chain."""
     _auditor()
-    number = request.args.get("page", "1")
-    page = paginate(register.events_in_scope(current_user),
-                    int(number) if number.isdigit() and len(number) < 7 else 1,
+    page = paginate(register.events_in_scope(current_user), page_number(),
                     current_app.config["PAGE_SIZE"])
     return render_template("oversight/register.html", page=page)
 

@@ -105,8 +105,8 @@ def import_roster(files: list[tuple[str, bytes]], actor: User) -> Report:
     if report.problems:
         return report
     try:
-        changed = _write(households, existing, old_members, old_incomes, report)
-        _record(changed, files, actor)
+        per_village = _write(households, existing, old_members, old_incomes, report)
+        _record(per_village, files, actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -121,15 +121,15 @@ def import_roster(files: list[tuple[str, bytes]], actor: User) -> Report:
     return report
 
 
-def _record(changed: dict[int, tuple[list, list]], files: list[tuple[str, bytes]],
+def _record(per_village: dict[int, tuple[list, list]], files: list[tuple[str, bytes]],
             actor: User) -> None:
     """One event on each changed village's register chain: the files by digest, and the
     households created and updated by head (masked ID), the first LISTED of each."""
     digests = [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                for name, data in files]
     names = "、".join(d["name"] for d in digests)
-    for village_id in sorted(changed):
-        created, updated = changed[village_id]
+    for village_id in sorted(per_village):
+        created, updated = per_village[village_id]
         register.record(village_id, "roster_imported", actor,
                         f"导入名册（{names}）：新建 {len(created)} 户，更新 {len(updated)} 户",
                         {"files": digests, "created": len(created), "updated": len(updated),
