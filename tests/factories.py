@@ -1,6 +1,9 @@
-"""Factories for places, users and households, and an API helper; fictional people only."""
+"""Factories for places, users and households, an API helper, and a way to act from
+several threads at the same instant; fictional people only."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,3 +114,27 @@ class Api:
             version = self.get(f"/api/v1/cases/{case_id}").get_json()["version"]
         return self.post(f"/api/v1/cases/{case_id}/actions/{action}",
                          json={"version": version, "opinion": opinion, "data": data or {}})
+
+
+def at_once(app, jobs: list[tuple], run: Callable[..., Any], timeout: float = 60) -> list[Any]:
+    """Run ``run(ready, *job)`` for each job in its own thread and app context, released
+    together: ``run`` does its set-up, calls ``ready()``, then acts. What each returned (or
+    the exception it raised), in the order they finished."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[Any] = []
+
+    def thread(job: tuple) -> None:
+        with app.app_context():
+            try:
+                outcomes.append(run(barrier.wait, *job))
+            except Exception as exc:  # noqa: BLE001 - the test asserts on the outcomes
+                outcomes.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=thread, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return outcomes

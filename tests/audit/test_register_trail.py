@@ -3,19 +3,20 @@ their village's hash chain, shown to auditors in scope, and tampering is found."
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from sqlalchemy import text
 
 from tests.api.test_register import new_household
 from tests.audit.test_verify import run_verify, tamper
 from tests.documents.helpers import browser
-from tests.factories import Api, add_place, make_user
+from tests.factories import Api, add_place, at_once, id_number, make_user
 from tests.projects.helpers import PROJECT
 from tests.registry.test_roster import files, roster
 from workflow.audit import register
 from workflow.audit.models import RegisterEvent
+from workflow.auth.models import User
 from workflow.extensions import db
+from workflow.registry.operations import create_household
 from workflow.registry.roster import import_roster
 
 
@@ -108,32 +109,17 @@ def test_auditors_read_the_register_trail_of_their_county_only(app, client, worl
 
 
 def test_concurrent_registrations_in_one_village_queue_on_its_chain(app, world, postgres_only):
-    from tests.factories import id_number
-    from workflow.auth.models import User
-    from workflow.registry.operations import create_household
-
     db.session.remove()
-    barrier = threading.Barrier(4)
-    errors: list[Exception] = []
 
-    def register_one(k: int) -> None:
-        with app.app_context():
-            user = db.session.execute(db.select(User).filter_by(username="clerk")).scalar_one()
-            body = new_household(head_name=f"并发{k}",
-                                 id_number=id_number("210323", "19800303", 500 + k), members=[])
-            barrier.wait()
-            try:
-                create_household(body, user)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def register_one(ready, k: int) -> str:
+        user = db.session.execute(db.select(User).filter_by(username="clerk")).scalar_one()
+        body = new_household(head_name=f"并发{k}",
+                             id_number=id_number("210323", "19800303", 500 + k), members=[])
+        ready()
+        create_household(body, user)
+        return "ok"
 
-    threads = [threading.Thread(target=register_one, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    errors = [o for o in at_once(app, [(k,) for k in range(4)], register_one) if o != "ok"]
     assert errors == []
     assert [e.seq for e in events()] == [1, 2, 3, 4]
     assert register.verify() == (4, [])

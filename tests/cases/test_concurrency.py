@@ -1,10 +1,8 @@
 """Two officials sign the same step at the same instant: exactly one succeeds."""
 from __future__ import annotations
 
-import threading
-
 from tests.cases.test_household_exit import start
-from tests.factories import GOOD_SURVEY, Api, make_user
+from tests.factories import GOOD_SURVEY, Api, at_once, make_user
 from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
 from workflow.cases.operations import perform
@@ -19,29 +17,20 @@ def test_concurrent_sign_offs_one_wins(app, client, world, postgres_only):
     case_id = start(apis, world)
     version = db.session.get(Case, case_id).version
     db.session.remove()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def sign(username: str) -> None:
-        with app.app_context():
-            from workflow.auth.models import User
+    def sign(ready, username: str) -> str:
+        from workflow.auth.models import User
 
-            user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
-            case = db.session.get(Case, case_id)
-            barrier.wait()
-            try:
-                perform(case, "submit_survey", user, version=version, data=GOOD_SURVEY)
-                outcomes.append("ok")
-            except Conflict:
-                outcomes.append("conflict")
-            finally:
-                db.session.remove()
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
+        case = db.session.get(Case, case_id)
+        ready()
+        try:
+            perform(case, "submit_survey", user, version=version, data=GOOD_SURVEY)
+            return "ok"
+        except Conflict:
+            return "conflict"
 
-    threads = [threading.Thread(target=sign, args=(name,)) for name in ("helper", "helper2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = at_once(app, [("helper",), ("helper2",)], sign, timeout=30)
     assert sorted(outcomes) == ["conflict", "ok"]
     events = db.session.execute(db.select(AuditEvent).where(
         AuditEvent.case_id == case_id, AuditEvent.action == "submit_survey")).scalars().all()

@@ -1,9 +1,7 @@
 """Approvals landing at the same instant never share or skip an archive number (PostgreSQL)."""
 from __future__ import annotations
 
-import threading
-
-from tests.factories import Api, make_household
+from tests.factories import Api, at_once, make_household
 from tests.housing.helpers import APPROVAL, housing_users, make_house, start, to_county_approval
 from workflow.auth.models import User
 from workflow.cases.models import Case
@@ -27,27 +25,18 @@ def test_concurrent_approvals_take_distinct_consecutive_numbers(app, client, wor
     jobs = [(case_id, "housing") for case_id in case_ids] + [(case_ids[0], "housing2")]
     versions = {c: db.session.get(Case, c).version for c in case_ids}
     db.session.remove()
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[tuple[int, str]] = []
 
-    def approve(case_id: int, username: str) -> None:
-        with app.app_context():
-            user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
-            case = db.session.get(Case, case_id)
-            barrier.wait()
-            try:
-                perform(case, "county_approve", user, version=versions[case_id], data=APPROVAL)
-                outcomes.append((case_id, "ok"))
-            except Conflict:
-                outcomes.append((case_id, "conflict"))
-            finally:
-                db.session.remove()
+    def approve(ready, case_id: int, username: str) -> tuple[int, str]:
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
+        case = db.session.get(Case, case_id)
+        ready()
+        try:
+            perform(case, "county_approve", user, version=versions[case_id], data=APPROVAL)
+            return case_id, "ok"
+        except Conflict:
+            return case_id, "conflict"
 
-    threads = [threading.Thread(target=approve, args=job) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = at_once(app, jobs, approve)
     assert sorted(o for _, o in outcomes) == ["conflict"] + ["ok"] * 5
     files = db.session.execute(db.select(ArchiveFile).order_by(ArchiveFile.seq)).scalars().all()
     assert [f.seq for f in files] == [1, 2, 3, 4, 5]

@@ -1,8 +1,7 @@
 """Two allocations that together exceed the budget, at the same instant: one is refused."""
 from __future__ import annotations
 
-import threading
-
+from tests.factories import at_once
 from tests.projects.helpers import apis_for, fund_source, into_library, project_users, register
 from workflow.auth.models import User
 from workflow.engine.errors import Invalid
@@ -21,28 +20,19 @@ def test_concurrent_allocations_never_exceed_the_budget(app, client, world, post
         into_library(apis, project_id)
     source_id = source.id
     db.session.remove()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def allocate(project_id: int) -> None:
-        with app.app_context():
-            user = db.session.execute(db.select(User).filter_by(username="county")).scalar_one()
-            barrier.wait()
-            try:
-                funds.allocate(project_id, source_id, "600000", f"A-{project_id}", user,
-                               channel="test")
-                outcomes.append("ok")
-            except Invalid as exc:
-                assert "超出预算" in exc.errors["_guards"][0]
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
+    def allocate(ready, project_id: int) -> str:
+        user = db.session.execute(db.select(User).filter_by(username="county")).scalar_one()
+        ready()
+        try:
+            funds.allocate(project_id, source_id, "600000", f"A-{project_id}", user,
+                           channel="test")
+            return "ok"
+        except Invalid as exc:
+            assert "超出预算" in exc.errors["_guards"][0]
+            return "refused"
 
-    threads = [threading.Thread(target=allocate, args=(p,)) for p in projects]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = at_once(app, [(p,) for p in projects], allocate, timeout=30)
     assert sorted(outcomes) == ["ok", "refused"]
     assert db.session.query(Allocation).count() == 1
     assert check_ledgers() == []
