@@ -1,6 +1,7 @@
 """Approval engine for rural poverty-exit and house-renovation procedures."""
 from __future__ import annotations
 
+import importlib
 import os
 
 from flask import Flask
@@ -9,6 +10,17 @@ from sqlalchemy.engine import Engine
 
 from workflow.config import CONFIGS
 from workflow.extensions import csrf, db, limiter, login_manager, migrate
+
+# The modules whose decorators register each area's guards, effects and case subjects in
+# workflow.engine.registry; imported by the factory so the engine imports no area.
+RULE_MODULES = (
+    "workflow.notices.operations",
+    "workflow.registry.household_rules",
+    "workflow.housing.rules",
+    "workflow.projects.rules",
+    "workflow.villages.rules",
+    "workflow.monitoring.rules",
+)
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -28,6 +40,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    for module in RULE_MODULES:
+        importlib.import_module(module)
     from workflow.engine.definitions import load_catalog
     app.extensions["workflow.catalog"] = load_catalog(app.config["STATES_FOLDER"],
                                                       app.config["FORMS_FOLDER"])

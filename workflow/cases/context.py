@@ -49,10 +49,6 @@ class Context:
 
 def subject_model(subject_type: str) -> type:
     """The model class registered for ``subject_type`` (see engine.registry.subject)."""
-    if not SUBJECTS:
-        from workflow.engine.registry import load_builtin
-
-        load_builtin()
     return SUBJECTS[subject_type]
 
 

@@ -133,8 +133,9 @@ def build(body: dict[str, Any], version: str | None = None) -> Definition:
                       initial=proc["initial"], forms=forms)
 
 
-def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
-    """Reasons this procedure must not run (empty when it is sound)."""
+def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
+    """Reasons this procedure must not run (empty when it is sound); ``forms`` are the
+    checked form bodies by key."""
     problems: list[str] = []
     states = proc["states"]
     if proc["initial"] not in states:
@@ -162,8 +163,10 @@ def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
         for kind in a.get("evidence", []):
             if kind not in proc.get("evidence", {}):
                 problems.append(f"{where}: 未声明的证明材料种类 {kind} (unknown evidence kind)")
-        if a["form"] and a["form"] not in form_keys:
+        if a["form"] and a["form"] not in forms:
             problems.append(f"{where}: 未知表单 {a['form']} (unknown form)")
+        elif a["form"] and a["kind"] == "forward":
+            problems += [f"{where}: {p}" for p in unmarked_check_items(forms[a["form"]])]
         for s in a["source"]:
             if s not in states:
                 problems.append(f"{where}: 起始状态 {s} 不存在 (unknown source state)")
@@ -198,6 +201,33 @@ def check_graph(proc: dict[str, Any], form_keys: set[str]) -> list[str]:
             problems.append(f"deadline.met_in: 状态 {state} 不存在 (unknown state)")
     if not any(s["final"] for s in states.values()):
         problems.append("没有终止状态 (no final state)")
+    return problems
+
+
+def unmarked_check_items(form: dict[str, Any]) -> list[str]:
+    """Booleans of a form that a forward action uses must each say what they are: a check
+    item that must hold (``must_be``) or ``informational``. An official cannot tell from
+    the name alone, and neither can this check, so every such field is a decision."""
+    return [f"表单 {form['key']} 的是否项「{f['label']}」({f['name']}) 未标注 must_be"
+            "（须为“是”方可通过）或 informational (boolean check item not required)"
+            for f in form["fields"] if f["type"] == "boolean"
+            and f.get("must_be") is None and not f.get("informational")]
+
+
+def date_reference_problems(forms: dict[str, dict]) -> list[str]:
+    """A ``not_before: <form>.<field>`` must name a date field of a known form."""
+    problems = []
+    for key, form in forms.items():
+        for f in form["fields"]:
+            for ref in f.get("not_before", []):
+                if "." not in ref:
+                    continue
+                other, name = ref.split(".")
+                target = next((o for o in forms.get(other, {}).get("fields", [])
+                               if o["name"] == name), None)
+                if target is None or target["type"] != "date":
+                    problems.append(f"{form['file']}: 字段 {f['name']} 的 not_before {ref} "
+                                    "不是已知表单的日期字段 (unknown date reference)")
     return problems
 
 
@@ -237,10 +267,11 @@ def _load_file(path: Path, schema, problems: list[str]) -> dict | None:
 
 
 def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
-    """Read and check every file; raise DefinitionError listing every problem found."""
-    registry.load_builtin()
+    """Read and check every file; raise DefinitionError listing every problem found.
+    The areas' guards, effects and subjects must be registered first (``create_app``)."""
     problems: list[str] = []
     form_bodies: dict[str, dict] = {}
+    form_files: dict[str, str] = {}
     for path in sorted(Path(forms_dir).glob("*.yaml")):
         body = _load_file(path, FormSchema(), problems)
         if body is None:
@@ -252,12 +283,15 @@ def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
         if body["key"] in form_bodies:
             problems.append(f"{path.name}: 表单 {body['key']} 重复定义 (duplicate form key)")
         form_bodies[body["key"]] = {"title": body["title"], "fields": body["fields"]}
+        form_files[body["key"]] = path.name
+    problems += date_reference_problems(
+        {k: {**b, "key": k, "file": form_files[k]} for k, b in form_bodies.items()})
     procedures: dict[str, Definition] = {}
     for path in sorted(Path(states_dir).glob("*.yaml")):
         proc = _load_file(path, ProcedureSchema(), problems)
         if proc is None:
             continue
-        graph = check_graph(proc, set(form_bodies))
+        graph = check_graph(proc, {k: {**b, "key": k} for k, b in form_bodies.items()})
         if proc["key"] in procedures:
             graph.append(f"流程 {proc['key']} 重复定义 (duplicate procedure key)")
         if graph:

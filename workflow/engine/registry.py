@@ -1,7 +1,9 @@
 """Named guards and effects that definitions reference.
 
 A guard returns the reasons an action may not happen (an empty list lets it through);
-an effect changes the register in the same transaction as the sign-off.
+an effect changes the register in the same transaction as the sign-off. The engine knows
+no area: each area's rules module fills these registries when the app factory imports it
+(``workflow.RULE_MODULES``), before the definitions that name them are loaded.
 """
 from __future__ import annotations
 
@@ -38,12 +40,3 @@ def effect(name: str):
         return fn
     return wrap
 
-
-def load_builtin() -> None:
-    """Import the modules whose decorators fill the registries."""
-    from workflow.housing import rules as housing_rules  # noqa: F401
-    from workflow.monitoring import rules as monitoring_rules  # noqa: F401
-    from workflow.notices import operations  # noqa: F401
-    from workflow.projects import rules as project_rules  # noqa: F401
-    from workflow.registry import household_rules  # noqa: F401
-    from workflow.villages import rules as village_rules  # noqa: F401
