@@ -20,6 +20,7 @@ from workflow.audit.models import AuditEvent
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.documents import verify
+from workflow.documents.figures import case_figures
 from workflow.documents.rows import ASSESSMENT_MIN_FIELDS, Detail, chinese_date, detail, fill_rows
 from workflow.engine import store
 from workflow.engine.definitions import Definition
@@ -29,6 +30,7 @@ from workflow.housing.models import ArchiveFile
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.notices.models import Notice
 from workflow.notices.operations import notices_of
+from workflow.registry.household_rules import per_capita_income
 from workflow.registry.models import INCOME_KINDS
 
 DEFAULT_SHEET = "pdf/sheet.html"
@@ -93,18 +95,14 @@ def assessment(case: Case, definition: Definition) -> list[Block]:
         income_names = [k for k in INCOME_KINDS if k in names]
         if income_names:
             labels = {f.name: f.label for f in form.fields}
-            amounts = {k: _decimal(values.get(k)) for k in income_names}
-            total = sum(amounts.values(), Decimal(0))
-            size = int(_decimal(values.get("household_size")) or 1)
-            per_capita = (total / max(size, 1)).quantize(Decimal("0.01"))
-            block.incomes = [(labels[k], _yuan(amounts[k])) for k in income_names]
-            block.income_total, block.size = _yuan(total), str(size)
-            block.per_capita = _yuan(per_capita)
-            year = values.get("year") or case.year
-            line = current_app.config.get("POVERTY_LINES", {}).get(int(year))
-            if line is not None:
-                block.line = f"{int(year)} 年 {_yuan(Decimal(line))}"
-                block.above_line = per_capita > Decimal(line)
+            figure = per_capita_income(values, current_app.config.get("POVERTY_LINES", {}),
+                                       int(values.get("year") or case.year))
+            block.incomes = [(labels[k], _yuan(_decimal(values.get(k)))) for k in income_names]
+            block.income_total, block.size = _yuan(figure.total), str(figure.size)
+            block.per_capita = _yuan(figure.amount)
+            if figure.line is not None:
+                block.line = f"{figure.year} 年 {_yuan(figure.line)}"
+                block.above_line = figure.above_line
         for f in form.fields:
             if f.name not in values or f.name in income_names:
                 continue
@@ -203,6 +201,8 @@ def sheet_context(case: Case, base_url: str) -> dict[str, Any]:
     context.update(
         rows=fill_rows(definition, context["events"]),
         blocks=assessment(case, definition),
+        figures=[f for f in case_figures(case, definition, current_app.config)
+                 if not f.in_block],
         notices=notice_records(notices_of(case), definition),
         chinese_date=chinese_date,
     )

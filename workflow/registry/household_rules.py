@@ -1,7 +1,9 @@
 """Guards and effects over the household register (厅字〔2016〕16号 exit criteria)."""
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from workflow import clock
 from workflow.engine.registry import effect, guard
@@ -24,6 +26,54 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else 0))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+@dataclass(frozen=True)
+class PerCapita:
+    """人均纯收入: the household's net income over its size, against the year's line."""
+
+    year: int | None
+    total: Decimal
+    size: int
+    amount: Decimal
+    line: Decimal | None
+
+    @property
+    def above_line(self) -> bool | None:
+        return None if self.line is None else self.amount > self.line
+
+    def describe(self) -> str:
+        """「5,200.00 元（家庭纯收入 15,600.00 元 ÷ 家庭人口 3 人）」."""
+        return (f"{_yuan(self.amount)} 元（家庭纯收入 {_yuan(self.total)} 元 ÷ 家庭人口 "
+                f"{self.size} 人）")
+
+
+def per_capita_income(values: dict, lines: dict | None = None,
+                      year: int | None = None) -> PerCapita:
+    """The per-capita net income of a survey's (or income record's) values: the one
+    computation the exit guard, the case page and the sheet use. ``lines`` are the
+    POVERTY_LINES setting; the year is the values' own ``year`` unless given."""
+    total = sum((_amount(values.get(k)) for k in INCOME_KINDS), Decimal(0))
+    size = max(int(_amount(values.get("household_size"))), 1)
+    if year is None and values.get("year") not in (None, ""):
+        year = int(_amount(values["year"]))
+    line = (lines or {}).get(year) if year is not None else None
+    return PerCapita(year=year, total=total, size=size,
+                     amount=(total / size).quantize(Decimal("0.01")),
+                     line=None if line is None else Decimal(str(line)))
+
+
+def record_values(record: IncomeRecord) -> dict:
+    """An income record of the register as survey-like values."""
+    return {**{k: getattr(record, k) for k in INCOME_KINDS},
+            "household_size": record.household_size, "year": record.year}
+
+
 @guard("income_above_line")
 def income_above_line(ctx) -> list[str]:
     """Per-capita net income must be above the year's poverty line (a setting per year)."""
@@ -31,19 +81,15 @@ def income_above_line(ctx) -> list[str]:
     if not survey:
         return ["尚未完成入户核算，无法判断收入"]
     year = int(survey["year"])
-    line = ctx.settings["POVERTY_LINES"].get(year)
-    if line is None:
+    lines = ctx.settings["POVERTY_LINES"]
+    if lines.get(year) is None:
         return [f"未设置 {year} 年的贫困线，请管理员在设置中补充"]
     record = ctx.subject.income_for(year)
-    if ctx.action.name == SURVEY or record is None:
-        total = sum(Decimal(survey.get(k) or 0) for k in INCOME_KINDS)
-        size = int(survey["household_size"])
-    else:
-        total, size = record.total, record.household_size
-    per_capita = (total / max(size, 1)).quantize(Decimal("0.01"))
-    if per_capita <= Decimal(line):
-        return [f"人均纯收入 {_yuan(per_capita)} 元，未超过 {year} 年贫困线 "
-                f"{_yuan(Decimal(line))} 元，不符合退出标准"]
+    values = survey if ctx.action.name == SURVEY or record is None else record_values(record)
+    figure = per_capita_income(values, lines, year)
+    if not figure.above_line:
+        return [f"人均纯收入 {_yuan(figure.amount)} 元，未超过 {year} 年贫困线 "
+                f"{_yuan(figure.line)} 元，不符合退出标准"]
     return []
 
 

@@ -70,18 +70,44 @@ def poor_people(village_id: int) -> int:
     ).scalar_one()
 
 
+@dataclass(frozen=True)
+class Incidence:
+    """贫困发生率 with what it is computed from: poor people ÷ rural population."""
+
+    poor: int
+    population: int
+    percent: Decimal
+
+    def describe(self) -> str:
+        """「1.25%（剩余贫困人口 5 人 ÷ 农业户籍人口 400 人）」, as pages and paper print it."""
+        return (f"{self.percent}%（剩余贫困人口 {self.poor} 人 ÷ 农业户籍人口 "
+                f"{self.population} 人）")
+
+
+def incidence(village_id: int, rural_population: int) -> Incidence:
+    """The village's incidence now: the one computation the guard, page and sheet use."""
+    poor = poor_people(village_id)
+    if rural_population <= 0:
+        return Incidence(poor, rural_population, Decimal("100"))
+    percent = (Decimal(poor) * 100 / rural_population).quantize(Decimal("0.01"))
+    return Incidence(poor, rural_population, percent)
+
+
 def poverty_incidence(village_id: int, rural_population: int) -> Decimal:
     """贫困发生率 in percent, two decimals."""
-    if rural_population <= 0:
-        return Decimal("100")
-    return (Decimal(poor_people(village_id)) * 100 / rural_population).quantize(
-        Decimal("0.01"))
+    return incidence(village_id, rural_population).percent
+
+
+def assessed_incidence(village_id: int, assessment: dict | None) -> Incidence | None:
+    """The incidence for a self-assessment's population; None before the village filed one."""
+    population = int((assessment or {}).get("rural_population") or 0)
+    return incidence(village_id, population) if population > 0 else None
 
 
 def indicator_values(ctx) -> dict:
     values = dict(ctx.step_values(ASSESSMENT))
     population = int(values.get("rural_population") or 0)
-    values["poverty_incidence"] = poverty_incidence(ctx.subject.id, population)
+    values["poverty_incidence"] = incidence(ctx.subject.id, population).percent
     for key, value in list(values.items()):
         if isinstance(value, str) and key != "notes":
             try:

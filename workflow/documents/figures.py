@@ -1,0 +1,60 @@
+"""Figures the system computes for a case rather than anyone typing them in: a village's
+贫困发生率 (villages.rules) and a household's 人均纯收入 (registry.household_rules).
+
+The case page and the approval sheet print them from here, and the guards use the same
+functions, so what an official reads is what the step was checked against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.cases.models import Case
+from workflow.engine.definitions import Definition
+from workflow.registry.household_rules import per_capita_income
+from workflow.registry.models import INCOME_KINDS
+from workflow.villages import rules as village_rules
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One computed figure: its label, the value with what it is computed from, a note."""
+
+    label: str
+    text: str
+    note: str = ""
+    in_block: bool = False  # already printed by the sheet's assessment block
+
+
+def village_figures(case: Case) -> list[Figure]:
+    """贫困发生率 from the register and the self-assessment's rural population."""
+    found = village_rules.assessed_incidence(case.subject_id,
+                                             case.data.get(village_rules.ASSESSMENT))
+    if found is None:
+        return [Figure("贫困发生率", "待村级自评填报农业户籍人口后由系统计算")]
+    return [Figure("贫困发生率", found.describe(), "按建档立卡数据实时计算")]
+
+
+def income_figures(case: Case, definition: Definition, lines: dict) -> list[Figure]:
+    """人均纯收入 of every step whose form collects the income kinds."""
+    figures, seen = [], set()
+    for action in definition.actions.values():
+        values = case.data.get(action.name)
+        form = action.form
+        if not values or form is None or form.title in seen:
+            continue
+        if not {f.name for f in form.fields} & set(INCOME_KINDS):
+            continue
+        seen.add(form.title)
+        figure = per_capita_income(values, lines)
+        note = ""
+        if figure.line is not None:
+            verdict = "高于" if figure.above_line else "未高于"
+            note = f"{verdict} {figure.year} 年贫困线 {figure.line:,.2f} 元"
+        figures.append(Figure("人均纯收入", figure.describe(), note, in_block=True))
+    return figures
+
+
+def case_figures(case: Case, definition: Definition, settings) -> list[Figure]:
+    """Every computed figure of ``case`` (``settings``: the app config)."""
+    figures = village_figures(case) if case.subject_type == "village" else []
+    return figures + income_figures(case, definition, settings.get("POVERTY_LINES", {}))
