@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from workflow.audit.chain import trail
@@ -18,12 +19,14 @@ from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
 from workflow.cases.schemas import case_summary
+from workflow.documents.figures import case_figures
 from workflow.engine import store
 from workflow.engine.definitions import Definition
 from workflow.engine.forms import FieldDef, FormDef
 from workflow.evidence.operations import attachments_of
 from workflow.housing.operations import archive_of
 from workflow.notices.operations import notices_of
+from workflow.oversight.boards import declined_states
 
 FIELD_PREFIX = "f_"
 """Form inputs are named ``f_<field>`` so no field can clash with version/opinion/csrf_token."""
@@ -116,12 +119,20 @@ def progress(case: Case, definition: Definition,
              events: list[AuditEvent]) -> list[dict[str, Any]]:
     """The states in definition order, each marked done (passed through), current or todo.
 
-    Optional steps the case skipped (a second notice) stay unmarked.
+    Optional steps the case skipped (a second notice) stay unmarked. A declined end
+    (不予纳入改造) is shown only for a case that ended there, in place of the steps it
+    never reached, so it never follows the successful end.
     """
     visited = {s for e in events for s in (e.from_state, e.to_state) if s}
+    declined = set(declined_states(definition))
+    if case.state in declined:
+        names = [n for n in definition.states if n in visited and n not in declined]
+        names.append(case.state)
+    else:
+        names = [n for n in definition.states if n not in declined]
     return [{"title": definition.state_title(n),
              "mark": "current" if n == case.state else "done" if n in visited else "todo"}
-            for n in definition.states]
+            for n in names]
 
 
 def is_read_only(user: User) -> bool:
@@ -199,6 +210,7 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "final": definition.is_final(case.state),
         "progress": progress(case, definition, events),
         "steps": collected_steps(case, definition),
+        "figures": case_figures(case, definition, current_app.config),
         "notices": notices_of(case),
         "events": trail_rows(events, definition),
         "read_only": read_only,

@@ -34,7 +34,9 @@ class Row:
         return sum(self.by_state.values())
 
     def done(self, definition: Definition) -> int:
-        return sum(n for s, n in self.by_state.items() if definition.is_final(s))
+        """Cases that ended well (a declined case is finished, not completed)."""
+        completed = completed_states(definition)
+        return sum(n for s, n in self.by_state.items() if s in completed)
 
 
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -49,8 +51,21 @@ def children(place: Jurisdiction) -> list[Jurisdiction]:
                               .order_by(Jurisdiction.code)).scalars().all()
 
 
-def _final_states(definition: Definition) -> list[str]:
-    return [s for s in definition.states if definition.is_final(s)]
+def declined_states(definition: Definition) -> list[str]:
+    """Final states that end a case unsuccessfully (不予纳入改造, 不予入库...): derived from
+    the definition, as the final states that only rejections (``kind: reject``) lead to."""
+    into: dict[str, set[str]] = {}
+    for action in definition.actions.values():
+        if action.to:
+            into.setdefault(action.to, set()).add(action.kind)
+    return [s for s in definition.states
+            if definition.is_final(s) and into.get(s) == {"reject"}]
+
+
+def completed_states(definition: Definition) -> list[str]:
+    """The final states a case reaches when its procedure succeeds (已归档, 已入库...)."""
+    declined = set(declined_states(definition))
+    return [s for s in definition.states if definition.is_final(s) and s not in declined]
 
 
 def board(definition: Definition, place: Jurisdiction, month: str | None = None) -> list[Row]:
@@ -97,7 +112,7 @@ def _fill(rows: dict[str, Row], definition: Definition, place: Jurisdiction, wid
             rows[path].by_state[state] = n
     for (path, _), n in tallies.by_place_and_state(
             definition.key, place.path, width, only_month=month,
-            states=_final_states(definition)).items():
+            states=completed_states(definition)).items():
         if path in rows:
             rows[path].completed_in_month += n
 
