@@ -8,6 +8,7 @@ and commits, all in one transaction. Any failure rolls everything back.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +26,7 @@ from workflow.cases.models import Case
 from workflow.engine import registry, store
 from workflow.engine.definitions import Action, Definition
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
+from workflow.engine.forms import Rules
 from workflow.evidence.models import missing_evidence
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
@@ -248,7 +250,8 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
     assignment = choose_assignment(case, action, actor, role)
     check_separation(case, action, actor, assignment)
-    values, errors = action.form.validate(data) if action.form else ({}, {})
+    values, errors = action.form.validate(data, form_rules(case, definition, action)) \
+        if action.form else ({}, {})
     if len(opinion) > MAX_OPINION:
         errors["opinion"] = [f"「意见」不能超过 {MAX_OPINION} 个字"]
     if action.opinion_required and not opinion:
@@ -293,6 +296,27 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
                       data=values)
     changes.update(trail_head=event["hash"], event_count=event["seq"])
     return changes, event
+
+
+def form_rules(case: Case, definition: Definition, action: Action) -> Rules:
+    """The rules a step's form is checked against: check items bind on forward actions;
+    dates are compared with today and with the anchors the form names (see FieldSchema)."""
+
+    def anchor(ref: str) -> tuple[dt.date | None, str]:
+        if ref == "case_created":
+            return clock.to_local(case.created_at).date(), "案件发起日期"
+        form_key, name = ref.split(".")
+        found: list[tuple[dt.date, str]] = []
+        for other in definition.actions.values():
+            value = case.data.get(other.name, {}).get(name)
+            if other.name == action.name or not other.form or other.form.key != form_key \
+                    or not isinstance(value, str):
+                continue
+            label = next((f.label for f in other.form.fields if f.name == name), name)
+            found.append((dt.date.fromisoformat(value), f"“{other.title}”的「{label}」"))
+        return max(found) if found else (None, "")
+
+    return Rules(forward=action.kind == "forward", today=clock.today(), anchor=anchor)
 
 
 def choose_assignment(case: Case, action: Action, actor: User,

@@ -166,7 +166,8 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
         if a["form"] and a["form"] not in forms:
             problems.append(f"{where}: 未知表单 {a['form']} (unknown form)")
         elif a["form"] and a["kind"] == "forward":
-            problems += [f"{where}: {p}" for p in unmarked_check_items(forms[a["form"]])]
+            problems += [f"{where}: {p}" for p in unmarked_check_items(forms[a["form"]],
+                                                                     a["guards"])]
         for s in a["source"]:
             if s not in states:
                 problems.append(f"{where}: 起始状态 {s} 不存在 (unknown source state)")
@@ -204,20 +205,30 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
     return problems
 
 
-def unmarked_check_items(form: dict[str, Any]) -> list[str]:
+def unmarked_check_items(form: dict[str, Any], guards: list[str]) -> list[str]:
     """Booleans of a form that a forward action uses must each say what they are: a check
-    item that must hold (``must_be``) or ``informational``. An official cannot tell from
-    the name alone, and neither can this check, so every such field is a decision."""
-    return [f"表单 {form['key']} 的是否项「{f['label']}」({f['name']}) 未标注 must_be"
-            "（须为“是”方可通过）或 informational (boolean check item not required)"
-            for f in form["fields"] if f["type"] == "boolean"
-            and f.get("must_be") is None and not f.get("informational")]
+    item that must hold (``must_be``), a criterion one of the action's guards judges
+    (``checked_by``), or ``informational``. Neither a reader nor this check can tell a
+    check item from a plain fact by its name, so every such field is a decision."""
+    problems = []
+    for f in form["fields"]:
+        if f["type"] != "boolean":
+            continue
+        where = f"表单 {form['key']} 的是否项「{f['label']}」({f['name']})"
+        if f.get("checked_by") and f["checked_by"] not in guards:
+            problems.append(f"{where} 由条件 {f['checked_by']} 检查，但本动作没有该条件 "
+                            "(checked_by names a guard the action does not run)")
+        elif f.get("must_be") is None and not f.get("checked_by") \
+                and not f.get("informational"):
+            problems.append(f"{where} 未标注 must_be（须为“是”方可通过）、checked_by 或 "
+                            "informational (boolean check item not required)")
+    return problems
 
 
 def date_reference_problems(forms: dict[str, dict]) -> list[str]:
     """A ``not_before: <form>.<field>`` must name a date field of a known form."""
     problems = []
-    for key, form in forms.items():
+    for form in forms.values():
         for f in form["fields"]:
             for ref in f.get("not_before", []):
                 if "." not in ref:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,11 @@ class FieldDef:
     choices: dict[str, str] = field(default_factory=dict)
     help: str = ""
     choices_by: dict[str, Any] | None = None
+    must_be: bool | None = None
+    informational: bool = False
+    checked_by: str | None = None
+    allow_future: bool = False
+    not_before: list[str] = field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
         """The public description served by ``GET /api/v1/forms/<key>``."""
@@ -47,6 +53,12 @@ class FieldDef:
             out["help"] = self.help
         if self.choices_by:
             out["choices_by"] = self.choices_by
+        if self.must_be is not None:
+            out["must_be"] = self.must_be
+        if self.type == "date":
+            out["allow_future"] = self.allow_future
+            if self.not_before:
+                out["not_before"] = self.not_before
         return out
 
     def allowed_choices(self, values: dict[str, Any]) -> list[str] | None:
@@ -106,6 +118,17 @@ def _fmt(value: float) -> str:
 
 
 @dataclass
+class Rules:
+    """What a form's rules are checked against when a step is performed: whether the
+    action moves the case forward, today's date, and ``anchor(reference)`` giving the
+    date a ``not_before`` reference stands for (with its title), or None when unknown."""
+
+    forward: bool
+    today: dt.date
+    anchor: Callable[[str], tuple[dt.date | None, str]]
+
+
+@dataclass
 class FormDef:
     key: str
     title: str
@@ -120,8 +143,13 @@ class FormDef:
         return {"key": self.key, "title": self.title,
                 "fields": [f.describe() for f in self.fields]}
 
-    def validate(self, payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
-        """Return ``(values, errors)``; values are JSON-safe (decimals and dates as strings)."""
+    def validate(self, payload: Any, rules: Rules | None = None
+                 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """Return ``(values, errors)``; values are JSON-safe (decimals and dates as strings).
+
+        With ``rules`` the fields' own conditions are checked too: check items that must
+        be yes on a forward action, dates not in the future and not before their anchors.
+        """
         if payload is None:
             payload = {}
         if not isinstance(payload, dict):
@@ -137,6 +165,9 @@ class FormDef:
             return {}, {k: list(v) if isinstance(v, list) else [str(v)]
                         for k, v in exc.normalized_messages().items()}
         errors = self._dependent_choice_errors(loaded)
+        if rules is not None:
+            for name, messages in self._rule_errors(loaded, rules).items():
+                errors.setdefault(name, []).extend(messages)
         if errors:
             return {}, errors
         return {k: _json_safe(v) for k, v in loaded.items()}, {}
@@ -152,6 +183,30 @@ class FormDef:
             basis = other.choices.get(loaded.get(other.name), loaded.get(other.name))
             offered = "、".join(f.choices[c] for c in allowed) or "无可选项"
             errors[f.name] = [f"「{f.label}」与「{other.label}」不符：{basis}只能选择{offered}"]
+        return errors
+
+
+    def _rule_errors(self, loaded: dict[str, Any], rules: Rules) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for f in self.fields:
+            label, value = f"「{f.label}」", loaded.get(f.name)
+            if f.must_be is not None and rules.forward and value is not f.must_be:
+                wanted = "是" if f.must_be else "否"
+                errors.setdefault(f.name, []).append(f"{label}须为“{wanted}”方可通过")
+            if f.type != "date" or not isinstance(value, dt.date):
+                continue
+            if not f.allow_future and value > rules.today:
+                errors.setdefault(f.name, []).append(
+                    f"{label}不能晚于今天（{rules.today.isoformat()}）")
+            for ref in f.not_before:
+                if "." not in ref and ref != "case_created":  # a field of this same form
+                    other = next(o for o in self.fields if o.name == ref)
+                    anchor, title = loaded.get(ref), f"「{other.label}」"
+                else:
+                    anchor, title = rules.anchor(ref)
+                if isinstance(anchor, dt.date) and value < anchor:
+                    errors.setdefault(f.name, []).append(
+                        f"{label}不能早于{title}（{anchor.isoformat()}）")
         return errors
 
 

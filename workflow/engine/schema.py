@@ -29,6 +29,34 @@ class FieldSchema(Schema):
     # Choices that follow another field's value, e.g. the renovation method offered
     # follows the appraisal grade: {field: grade, options: {C: [repair], D: [rebuild]}}.
     choices_by = fields.Dict(load_default=None)
+    # A boolean check item that must hold ("must be yes") for a forward action to pass;
+    # or, for a boolean that is not a condition of moving on, ``informational: true``.
+    # A criterion a named guard of the action judges with its own message and bar (the
+    # two assurances of an income survey, say) declares ``checked_by: <guard>`` instead.
+    must_be = fields.Boolean(load_default=None)
+    informational = fields.Boolean(load_default=False)
+    checked_by = fields.String(load_default=None, validate=NAME)
+    # Dates: never after today unless allowed (a deadline set for later); never before
+    # the dates named here: ``case_created`` (the day the case was opened), ``<field>``
+    # of this form, or ``<form>.<field>``: that date as entered at the case's latest
+    # other step that used ``<form>``.
+    allow_future = fields.Boolean(load_default=False)
+    not_before = fields.List(fields.String(validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$",
+        error="case_created, <field> or <form>.<field>")), load_default=list)
+
+    @validates_schema
+    def flags_fit_type(self, data, **_):
+        marks = [data["must_be"] is not None, data["informational"], bool(data["checked_by"])]
+        if data["type"] != "boolean" and any(marks):
+            raise ValidationError("must_be, checked_by and informational are for boolean "
+                                  "fields", "must_be")
+        if sum(marks) > 1:
+            raise ValidationError("a boolean is one of: must_be, checked_by, informational",
+                                  "informational")
+        if data["type"] != "date" and (data["allow_future"] or data["not_before"]):
+            raise ValidationError("allow_future and not_before are for date fields",
+                                  "not_before")
 
     @validates_schema
     def choices_for_choice(self, data, **_):
@@ -65,6 +93,11 @@ class FormSchema(Schema):
             if by and (by["field"] not in by_name or by_name[by["field"]]["type"] != "choice"):
                 raise ValidationError(f"{f['name']}.choices_by names no choice field "
                                       f"{by['field']}", "fields")
+            for ref in f.get("not_before", []):
+                if "." not in ref and ref != "case_created" and (
+                        ref == f["name"] or by_name.get(ref, {}).get("type") != "date"):
+                    raise ValidationError(f"{f['name']}.not_before names no other date field "
+                                          f"{ref}", "fields")
 
 
 class NoticeSchema(Schema):

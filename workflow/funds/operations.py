@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func
 
+from workflow import clock
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid, NotFound
 from workflow.extensions import db
@@ -139,6 +140,12 @@ def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, 
         day = paid_on if isinstance(paid_on, dt.date) else dt.date.fromisoformat(str(paid_on))
     except ValueError:
         problems["paid_on"] = ["「拨付日期」必须是日期（年-月-日）"]
+    else:  # the same date rules as a form's: not in the future, not before acceptance
+        if day > clock.today():
+            problems["paid_on"] = [f"「拨付日期」不能晚于今天（{clock.today().isoformat()}）"]
+        elif day < project.accepted_on:
+            problems["paid_on"] = [f"「拨付日期」不能早于项目验收日期"
+                                   f"（{project.accepted_on.isoformat()}）"]
     if problems:
         raise Invalid("拨付信息有误", problems)
     allocations = db.session.execute(

@@ -1,6 +1,7 @@
 """Guards and effects of project_library, project_removal and fund_use (DOMAIN.md §4)."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -92,7 +93,8 @@ def accept_and_register_asset(ctx) -> None:
     """Acceptance (县级抽查) registers the asset: class, value, sources, owner, ..."""
     v = ctx.values
     project = ctx.subject
-    project.accepted_on = clock.today()
+    # The day of the county's spot check as entered, so a disbursement can be held to it.
+    project.accepted_on = dt.date.fromisoformat(v["checked_on"])
     sources = db.session.execute(
         db.select(FundSource.name, func.sum(Allocation.amount))
         .join(FundSource, FundSource.id == Allocation.source_id)
