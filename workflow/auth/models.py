@@ -82,7 +82,10 @@ class RoleAssignment(db.Model):
 
     @property
     def role_title(self) -> str:
-        return ROLES.get(self.role, self.role)
+        """The role's title, with the department for a department's role."""
+        from workflow.auth.titles import role_title
+
+        return role_title(self.role, self.department)
 
 
 class ApiToken(db.Model):

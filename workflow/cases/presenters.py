@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from workflow.audit.chain import trail
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
+from workflow.auth.titles import signer_titles
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
@@ -106,7 +107,8 @@ def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
 
 def trail_rows(events: list[AuditEvent], definition: Definition) -> list[dict[str, Any]]:
     """The audit events as table rows, state names replaced by their titles."""
-    return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": e.role,
+    roles = signer_titles(events)  # 县行业部门（县水利局）: the department shows
+    return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": roles[e.seq],
              "place": e.jurisdiction_name, "action": e.action_title, "opinion": e.opinion,
              "decision": e.decision,
              "from": definition.state_title(e.from_state) if e.from_state else "",

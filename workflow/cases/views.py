@@ -18,6 +18,7 @@ from workflow.cases.operations import create_case, open_actions, perform
 from workflow.cases.presenters import Attempt, case_page, read_action_form
 from workflow.cases.queries import case_query, paginate, todo_page
 from workflow.cases.schemas import case_summaries
+from workflow.cases.starts import start_pages
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
 from workflow.extensions import db
@@ -69,7 +70,8 @@ def todo() -> str:
                      lambda case: [a for a in open_actions(case, current_user) if a["allowed"]])
     rows = [{"summary": summary, "case": case, "actions": allowed} for summary, (case, allowed)
             in zip(case_summaries([c for c, _ in page.items]), page.items, strict=True)]
-    return render_template("cases/todo.html", page=page, rows=rows)
+    return render_template("cases/todo.html", page=page, rows=rows,
+                           start_pages=start_pages(current_user))
 
 
 @cases.route("/home")

@@ -23,6 +23,7 @@ from typing import Any
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES
+from workflow.auth.titles import signer_titles
 from workflow.engine.definitions import Action, Definition
 
 DECISIONS = {"agree": "同意", "disagree": "不同意"}
@@ -140,6 +141,7 @@ def fill_rows(definition: Definition, events: list[AuditEvent]) -> list[Row]:
     rows = {row.label: row for row in empty_rows(definition)}
     superseded = superseded_events(events)
     open_cosign: dict[str, Entry] = {}
+    roles = signer_titles(events)  # 县行业部门（县水利局）
     for event in events:
         moved = event.to_state != event.from_state
         action = definition.actions.get(event.action)
@@ -149,7 +151,7 @@ def fill_rows(definition: Definition, events: list[AuditEvent]) -> list[Row]:
                 open_cosign.clear()
             continue
         signature = Signature(seq=event.seq, actor=event.actor_name, role_key=event.role,
-                              role=ROLES.get(event.role, event.role),
+                              role=roles[event.seq],
                               place=event.jurisdiction_name, decision=event.decision,
                               opinion=event.opinion or "", date=clock.to_local(event.at).date())
         pending = open_cosign.get(action.name)

@@ -1,12 +1,23 @@
 """Uploading and fetching evidence, in the browser and in the API; always scope-checked."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workflow.api.views import token_required
 from workflow.cases.models import Case
+from workflow.cases.presenters import case_page
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
 from workflow.evidence.models import Attachment
 from workflow.evidence.operations import attach, attachments_of, storage_path
@@ -43,16 +54,23 @@ def _send(case: Case, attachment_id: int) -> Response:
 
 @evidence.post("/cases/<int:case_id>/evidence")
 @login_required
-def upload(case_id: int) -> Response:
-    """上传证明材料 from the case page; errors come back as a message there."""
+def upload(case_id: int) -> Response | tuple[str, int]:
+    """上传证明材料 from the case page; a refused file re-renders the page with each
+    message beside its field of the upload form (材料种类, 文件), not as a banner."""
     case = get_in_scope(Case, case_id, current_user)
     try:
         row = _upload(case, current_user)
     except WorkflowError as exc:
-        details = [m for msgs in (getattr(exc, "errors", None) or {}).values() for m in msgs]
-        flash("上传未成功：" + "；".join(details or [exc.message]), "error")
-    else:
-        flash(f"已上传：{row.filename}", "success")
+        db.session.rollback()
+        errors = dict(getattr(exc, "errors", None) or {})
+        fields = {"kind", "file"}
+        other = [m for k, msgs in errors.items() if k not in fields for m in msgs]
+        failed = {"kind": request.form.get("kind", ""),
+                  "errors": {k: v for k, v in errors.items() if k in fields},
+                  "other": other or ([] if errors else [exc.message])}
+        page = case_page(db.session.get(Case, case_id), current_user)
+        return render_template("cases/show.html", **page, upload=failed), exc.status
+    flash(f"已上传：{row.filename}", "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#evidence")
 
 

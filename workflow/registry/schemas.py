@@ -4,7 +4,15 @@ from __future__ import annotations
 import re
 from operator import mul
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from workflow.registry.models import HOUSEHOLD_STATUSES
 
@@ -88,3 +96,23 @@ class HouseholdCreateSchema(Schema):
     def no_control_chars(self, value, **_):
         if any(ord(c) < 32 for c in value):
             raise ValidationError("「户主姓名」含有不可见字符")
+
+    @validates_schema
+    def one_head_and_distinct_ids(self, data, **_):
+        """One 户主 per household, and that is the head; no ID number twice."""
+        head_id, errors = data.get("id_number"), {}
+        seen: dict[str, int] = {}
+        for i, m in enumerate(data.get("members") or []):
+            number = m.get("id_number")
+            if number and number in seen:
+                errors[i] = {"id_number": [f"「成员身份证号」与第 {seen[number] + 1} 名成员重复"]}
+            elif number:
+                seen[number] = i
+            if number and number == head_id and m.get("relation") != "户主":
+                errors[i] = {"id_number": ["「成员身份证号」与户主身份证号相同，"
+                                           "该成员应为户主本人（与户主关系填“户主”）"]}
+            elif m.get("relation") == "户主" and number != head_id:
+                errors[i] = {"relation": ["「与户主关系」一户只能有一名户主：户主本人的"
+                                          "身份证号应与「户主身份证号」相同"]}
+        if errors:
+            raise ValidationError({"members": errors})
