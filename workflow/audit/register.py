@@ -22,7 +22,8 @@ from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import paths_filter, scope_filter
 
 REGISTER_ACTIONS = {"household_registered": "登记农户", "roster_imported": "导入建档立卡名册",
-                    "house_registered": "登记房屋", "project_proposed": "申报项目"}
+                    "house_registered": "登记房屋", "project_proposed": "申报项目",
+                    "personal_data_exported": "导出个人信息"}
 
 
 def record(village_id: int, action: str, actor: User, summary: str,

@@ -10,10 +10,10 @@ Core executemany statements: 100,000 households stay within a minute.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -25,6 +25,7 @@ from workflow.engine.errors import Forbidden
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import scope_filter
+from workflow.registry import disclosure
 from workflow.registry.models import (
     HOUSEHOLD_STATUSES,
     INCOME_KINDS,
@@ -41,6 +42,7 @@ from workflow.registry.roster_check import (
     parse,
     read_tables,
 )
+from workflow.spreadsheets import append_row, csv_bytes
 
 # --- writing ---------------------------------------------------------------------------
 
@@ -223,8 +225,33 @@ def bulk_insert(table, rows: list[dict]) -> None:
 
 # --- export ----------------------------------------------------------------------------
 
-def export_rows(user: User, path: str | None = None) -> tuple[list[tuple], list[tuple]]:
-    """(member rows, income rows) of the register in the user's scope, headers first."""
+@dataclass
+class Exported:
+    """The two tables (headers first) and, per village id, how many rows each table has
+    and how many values it shows in full (``disclosure``)."""
+
+    members: list[list] = field(default_factory=lambda: [list(MEMBER_COLUMNS)])
+    incomes: list[list] = field(default_factory=lambda: [list(INCOME_COLUMNS)])
+    counts: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def _own_case_households(user: User, where: list) -> set[int]:
+    """Households in the export that the user's own cases are about (see disclosure)."""
+    if "house" not in disclosure.own_case_subjects(user):
+        return set()
+    from workflow.cases.models import Case
+    from workflow.housing.models import House
+
+    hh = Household.__table__
+    return set(db.session.execute(
+        select(House.household_id).join(Case, (Case.subject_type == "house")
+                                        & (Case.subject_id == House.id))
+        .join(hh, hh.c.id == House.household_id).where(*where).distinct()).scalars())
+
+
+def export_rows(user: User, path: str | None = None) -> Exported:
+    """The register in the user's scope as the import's two tables; ID numbers and
+    accounts in full only where ``disclosure`` grants them to the user, else masked."""
     hh, mt, it, jt = (Household.__table__, Member.__table__, IncomeRecord.__table__,
                       Jurisdiction.__table__)
     where = [scope_filter(hh.c.jurisdiction_path, user)]
@@ -233,44 +260,122 @@ def export_rows(user: User, path: str | None = None) -> tuple[list[tuple], list[
     heads = {r["id"]: r for r in db.session.execute(
         select(hh, jt.c.code).join(jt, jt.c.id == hh.c.village_id).where(*where)
         .order_by(hh.c.id)).mappings()}
-    members = [list(MEMBER_COLUMNS)]
-    incomes = [list(INCOME_COLUMNS)]
+    out = Exported()
+    shown = _shown(user, heads, where)
+
+    def show(hid: int, name: str, value) -> str:
+        return (value or "") if shown[hid][name] else disclosure.masked(name, value)
+
     yes = {True: "是", False: "否"}
-    by_household = defaultdict(list)
+    by_household, incomes = defaultdict(list), []
     for part in _chunks(list(heads)):
         for m in db.session.execute(select(mt).where(mt.c.household_id.in_(part))
                                     .order_by(mt.c.id)).mappings():
             by_household[m["household_id"]].append(m)
-        for r in db.session.execute(select(it).where(it.c.household_id.in_(part))
-                                    .order_by(it.c.household_id, it.c.year)).mappings():
-            incomes.append([heads[r["household_id"]]["id_number"], r["year"],
-                            *(str(r[k]) for k in INCOME_KINDS), r["household_size"]])
+        for r in db.session.execute(select(it).where(it.c.household_id.in_(part))).mappings():
+            incomes.append((heads[r["household_id"]]["id_number"], r["year"], r))
     for hid, h in heads.items():
+        counts = out.counts[h["village_id"]]
+        counts["households"] += 1
         for m in by_household[hid]:
             is_head = m["id_number"] == h["id_number"]
-            members.append([h["id_number"], h["code"], m["name"], m["id_number"] or "",
-                            m["relation"], yes[bool(m["disabled"])],
-                            *([HOUSEHOLD_STATUSES[h["status"]], yes[bool(h["dibao"])],
-                               yes[bool(h["tekun"])], h["bank_account"] or "",
-                               h["registered_year"] or "", h["phone"] or "", h["address"] or ""]
-                              if is_head else [""] * 7)])
-    incomes[1:] = sorted(incomes[1:], key=lambda r: (r[0], r[1]))
-    return members, incomes
+            out.members.append([show(hid, "id_number", h["id_number"]), h["code"], m["name"],
+                                show(hid, "id_number", m["id_number"]),
+                                m["relation"], yes[bool(m["disabled"])],
+                                *([HOUSEHOLD_STATUSES[h["status"]], yes[bool(h["dibao"])],
+                                   yes[bool(h["tekun"])],
+                                   show(hid, "bank_account", h["bank_account"]),
+                                   h["registered_year"] or "", h["phone"] or "",
+                                   h["address"] or ""] if is_head else [""] * 7)])
+            counts["member_rows"] += 1
+            counts["member_id_number"] += bool(m["id_number"] and shown[hid]["id_number"])
+            counts["member_bank_account"] += bool(
+                is_head and h["bank_account"] and shown[hid]["bank_account"])
+    for head_id, year, r in sorted(incomes, key=lambda x: x[:2]):
+        hid = r["household_id"]
+        # Amounts as numbers, so that a negative net income is a number, not a text.
+        out.incomes.append([show(hid, "id_number", head_id), year,
+                            *(Decimal(r[k]).quantize(Decimal("0.01")) for k in INCOME_KINDS),
+                            r["household_size"]])
+        counts = out.counts[heads[hid]["village_id"]]
+        counts["income_rows"] += 1
+        counts["income_id_number"] += shown[hid]["id_number"]
+    return out
 
 
-def export_xlsx(user: User, path: str | None = None) -> bytes:
-    members, incomes = export_rows(user, path)
+def _shown(user: User, heads: dict[int, dict], where: list) -> dict[int, dict[str, bool]]:
+    """Per household, per personal field: whether the export shows it in full."""
+    by_path: dict[str, dict[str, str]] = {}
+    own: set[int] | None = None
+    shown = {}
+    for hid, h in heads.items():
+        path = h["jurisdiction_path"]
+        if path not in by_path:
+            by_path[path] = disclosure.grants(user, path)
+        grant = by_path[path]
+        if own is None and disclosure.OWN_CASES in grant.values():
+            own = _own_case_households(user, where)
+        shown[hid] = {name: g == disclosure.ALL or (g == disclosure.OWN_CASES and hid in own)
+                      for name, g in grant.items()}
+    return shown
+
+
+EXPORT_FILES = {"xlsx": ("建档立卡户.xlsx", ("member", "income")),
+                "members.csv": ("家庭成员.csv", ("member",)),
+                "incomes.csv": ("收入.csv", ("income",))}
+
+
+def export_file(user: User, fmt: str, place: Jurisdiction | None = None) -> tuple[bytes, str]:
+    """One export (``EXPORT_FILES``) of the register in the user's scope (within
+    ``place``): the file and its name. When it shows personal data in full, each village
+    in it gets an event on its register chain, committed before the file is handed out."""
+    name, tables = EXPORT_FILES[fmt]
+    exported = export_rows(user, place.path if place else None)
+    if fmt == "xlsx":
+        data = _xlsx(exported)
+    else:
+        data = csv_bytes(exported.members if tables == ("member",) else exported.incomes)
+    record_export(exported, tables, name, place, user)
+    return data, name
+
+
+def _xlsx(exported: Exported) -> bytes:
     book = Workbook(write_only=True)
-    for title, rows in (("家庭成员", members), ("收入", incomes)):
+    for title, rows in (("家庭成员", exported.members), ("收入", exported.incomes)):
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def export_csv(rows: list) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
+def record_export(exported: Exported, tables: tuple[str, ...], name: str,
+                  place: Jurisdiction | None, actor: User) -> None:
+    """One ``personal_data_exported`` event per village whose rows in the file show an ID
+    number or an account in full: who (the event's actor), scope, rows, fields."""
+    if place is not None:
+        scope = {"code": place.code, "name": place.full_name}
+    else:
+        places = sorted((a.jurisdiction for a in actor.assignments), key=lambda p: p.path)
+        scope = {"code": "、".join(p.code for p in places),
+                 "name": "、".join(p.full_name for p in places)}
+    recorded = False
+    for village_id in sorted(exported.counts):
+        counts = exported.counts[village_id]
+        full = {f: sum(counts[f"{t}_{f}"] for t in tables) for f in disclosure.FIELD_TITLES}
+        if not any(full.values()):
+            continue
+        rows = sum(counts[f"{t}_rows"] for t in tables)
+        fields = [f for f, n in full.items() if n]
+        titles = "、".join(f"{disclosure.FIELD_TITLES[f]} {full[f]} 个" for f in fields)
+        register.record(
+            village_id, "personal_data_exported", actor,
+            f"导出个人信息（{name}，导出范围：{scope['name']}）：本村 {counts['households']} 户、"
+            f"{rows} 行，完整显示{titles}",
+            {"file": name, "scope": scope, "households": counts["households"], "rows": rows,
+             "fields": fields, "unmasked": {f: full[f] for f in fields}},
+            disclosure.EXPORTED_ROLES)
+        recorded = True
+    if recorded:
+        db.session.commit()

@@ -9,11 +9,13 @@ from decimal import Decimal, InvalidOperation
 from openpyxl import load_workbook
 
 from workflow.engine.errors import Invalid
+from workflow.registry.disclosure import is_masked
 from workflow.registry.models import (
     HOUSEHOLD_STATUSES,
     INCOME_KINDS,
 )
 from workflow.registry.schemas import id_number_problem
+from workflow.spreadsheets import read_text
 
 MEMBER_COLUMNS = ("户主身份证号", "村代码", "姓名", "身份证号", "与户主关系", "是否残疾", "户状态",
                   "低保户", "特困供养", "一卡通账号", "建档年度", "联系电话", "住址")
@@ -22,6 +24,8 @@ STATUS_BY_TITLE = {t: k for k, t in HOUSEHOLD_STATUSES.items()}
 YES, NO = {"是", "1", "true", "Y", "y"}, {"否", "0", "false", "N", "n", ""}
 MAX_INCOME = Decimal("10000000")  # yuan a year for one kind: above this is a typing error
 MAX_REPORTED = 500
+MASKED_ID = "是导出时隐去部分数字的号码，不能作为导入的依据：请使用含完整身份证号的文件"
+MASKED_ACCOUNT = "是导出时隐去部分数字的账号：请填写完整的一卡通账号，或留空"
 
 
 @dataclass
@@ -47,7 +51,9 @@ def read_tables(files: list[tuple[str, bytes]]) -> tuple[list[list[str]], list[l
     for name, data in files:
         if name.lower().endswith(".xlsx"):
             try:
-                book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+                # Formulas as written, not their cached results: a formula in a text
+                # field is refused rather than imported as whatever it last computed.
+                book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             except Exception as exc:  # openpyxl raises many kinds for a broken file
                 raise Invalid("文件无法读取", {"file": [f"{name} 不是有效的 Excel 文件"]}) from exc
             for sheet in book.worksheets:
@@ -95,6 +101,18 @@ def _kind(header: list[str]) -> str | None:
 
 
 # --- checking --------------------------------------------------------------------------
+
+def _text(value: str, sheet: str, line: int, label: str, report: Report) -> str:
+    """A text field's value (``spreadsheets.read_text``); a formula-like one is refused."""
+    value, problem = read_text(value)
+    if problem:
+        report.add(sheet, line, label, problem)
+    return value
+
+
+def _id_problem(number: str) -> str | None:
+    return MASKED_ID if is_masked(number) else id_number_problem(number)
+
 
 def _flag(value: str, sheet: str, line: int, label: str, report: Report) -> bool:
     if value in YES:
@@ -145,7 +163,9 @@ def parse(member_rows: list[list[str]], income_rows: list[list[str]],
         row = (row + [""] * len(MEMBER_COLUMNS))[:len(MEMBER_COLUMNS)]
         head_id, code, name, number, relation, disabled = row[:6]
         head_id, number = head_id.upper(), number.upper()
-        if head_id not in households and (problem := id_number_problem(head_id)):
+        name = _text(name, sheet, line, "姓名", report)
+        relation = _text(relation, sheet, line, "与户主关系", report)
+        if head_id not in households and (problem := _id_problem(head_id)):
             report.add(sheet, line, "户主身份证号", problem)
             continue
         if not name or len(name) > 64 or any(ord(c) < 32 for c in name):
@@ -153,7 +173,7 @@ def parse(member_rows: list[list[str]], income_rows: list[list[str]],
         if not relation or len(relation) > 16:
             report.add(sheet, line, "与户主关系", "为必填项，不超过 16 个字")
         if number:
-            if number != head_id and (problem := id_number_problem(number)):
+            if number != head_id and (problem := _id_problem(number)):
                 report.add(sheet, line, "身份证号", problem)
             elif number in member_ids:
                 report.add(sheet, line, "身份证号", f"{number[:6]}…在第 {member_ids[number]} "
@@ -171,12 +191,15 @@ def parse(member_rows: list[list[str]], income_rows: list[list[str]],
             continue
         first_seen[head_id] = line
         status, dibao, tekun, account, year, phone, address = row[6:13]
+        address = _text(address, sheet, line, "住址", report)
         village = villages.get(code)
         if village is None:
             report.add(sheet, line, "村代码", f"{code or '（空）'} 不存在或不在您的管辖范围内")
         if status not in STATUS_BY_TITLE and status not in HOUSEHOLD_STATUSES:
             report.add(sheet, line, "户状态", "应为：" + "、".join(STATUS_BY_TITLE))
-        if account and not (account.isdigit() and 12 <= len(account) <= 24):
+        if account and is_masked(account):
+            report.add(sheet, line, "一卡通账号", MASKED_ACCOUNT)
+        elif account and not (account.isdigit() and 12 <= len(account) <= 24):
             report.add(sheet, line, "一卡通账号", "应为 12 至 24 位数字")
         if phone and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
             report.add(sheet, line, "联系电话", "应为 11 位手机号码")
