@@ -14,7 +14,13 @@ def _env(name: str, default: str | None = None) -> str | None:
 class Config:
     """Defaults for a single-machine install on SQLite."""
 
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
+    # Signs session cookies and CSRF tokens (workflow/auth/keys.py). Production refuses to
+    # start without a strong WORKFLOW_SECRET_KEY (>= 32 characters, no placeholder);
+    # otherwise an unset key is generated once per install into SECRET_KEY_FILE (default
+    # instance/secret_key, mode 0600) and reused; tests draw a random key per process.
+    SECRET_KEY = _env("SECRET_KEY")
+    SECRET_KEY_FILE = _env("SECRET_KEY_FILE")
+    PRODUCTION = False  # strong key required, HSTS sent
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'workflow.sqlite'}"
     )
@@ -31,7 +37,21 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "12"))
-    LOGIN_LIMIT = _env("LOGIN_LIMIT", "10 per 5 minutes")
+    # Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS
+    # after login, whatever happens in between ("登录已超时，请重新登录").
+    SESSION_IDLE_MINUTES = int(_env("SESSION_IDLE_MINUTES", "30"))
+    SESSION_ABSOLUTE_HOURS = int(_env("SESSION_ABSOLUTE_HOURS", "12"))
+    # Failed logins (browser and API token) are counted per account and per address in the
+    # database, shared by every process (workflow/auth/throttle.py). After the free failures
+    # each further attempt waits LOGIN_DELAY_SECONDS, doubling per failure up to
+    # LOGIN_DELAY_MAX_SECONDS; the right password works once the wait is over. A counter is
+    # forgotten after LOGIN_FAILURE_WINDOW_MINUTES without a failure, and an account's on
+    # its next successful login. An office shares one address, hence its larger allowance.
+    LOGIN_ACCOUNT_FREE_FAILURES = int(_env("LOGIN_ACCOUNT_FREE_FAILURES", "5"))
+    LOGIN_ADDRESS_FREE_FAILURES = int(_env("LOGIN_ADDRESS_FREE_FAILURES", "20"))
+    LOGIN_DELAY_SECONDS = int(_env("LOGIN_DELAY_SECONDS", "2"))
+    LOGIN_DELAY_MAX_SECONDS = int(_env("LOGIN_DELAY_MAX_SECONDS", "300"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "60"))
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     PAGE_SIZE = 20
     COUNT_CAP = 10_000  # lists count matching rows up to this many ("超过 10,000 条")
@@ -93,10 +113,10 @@ class TestingConfig(Config):
     TESTING = True
     DOCUMENTS_WORKER_IDLE_SECONDS = 0  # no processes left behind by a test
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite:///:memory:")
-    LOGIN_LIMIT = "5 per minute"
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True
     SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "1") == "1"
 
 

@@ -12,7 +12,7 @@ from workflow.audit import register
 from workflow.audit.chain import trail
 from workflow.audit.models import RegisterEvent
 from workflow.auth.models import ApiToken
-from workflow.auth.operations import check_credentials, user_for_token
+from workflow.auth.operations import TooManyAttempts, attempt_login, user_for_token
 from workflow.cases import operations
 from workflow.cases.models import Case
 from workflow.cases.queries import Page, case_query, paginate
@@ -25,7 +25,7 @@ from workflow.cases.schemas import (
 )
 from workflow.engine import store
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
-from workflow.extensions import db, limiter
+from workflow.extensions import db
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import create_household
@@ -121,15 +121,16 @@ def _page_json(page, items: list) -> dict:
 
 
 @api.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"],
-               deduct_when=lambda response: response.status_code == 401)
 def issue_token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("请求内容有误", {k: [f"「{k}」为必填项"] for k in ("username", "password")
                                         if not isinstance(body.get(k), str)})
-    user = check_credentials(username, password)
+    try:  # the same throttled operation as the browser login
+        user = attempt_login(username, password, request.remote_addr or "")
+    except TooManyAttempts as exc:
+        return jsonify(exc.to_dict()), 429, {"Retry-After": str(exc.seconds)}
     if user is None:
         return jsonify({"message": "用户名或密码错误"}), 401
     token, row = ApiToken.issue(user, current_app.config["API_TOKEN_HOURS"])

@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 
 import click
+from flask import current_app
 
 from workflow import clock
 from workflow.cases.operations import create_case, perform
@@ -15,6 +16,7 @@ from workflow.evidence.operations import attach
 from workflow.evidence.samples import blank_pdf, sample_photo
 from workflow.extensions import db
 from workflow.housing.models import House
+from workflow.housing.rules import claim_holds
 from workflow.registry.models import Household
 
 PROCEDURE = "house_renovation"
@@ -28,6 +30,13 @@ def _photo(rng: random.Random, label: str) -> bytes:
 
 def _scan() -> bytes:
     return blank_pdf()
+
+
+def register_basis(household: Household) -> str:
+    """The 对象类别 the register bears out, as an application must claim it."""
+    settings = current_app.config
+    return next(b for b in ("registered_poor", "dibao", "tekun", "disabled")
+                if claim_holds(household, b, settings))
 
 
 def _day(offset: int = 0) -> str:
@@ -115,6 +124,8 @@ def seed_houses(rng: random.Random, actor: Callable[[str, object], object],
                 name = f"{kind}.pdf" if kind in PDF_KINDS else f"{kind}.jpg"
                 attach(case, kind, data, name, None, user)
             data = values() if values else None
+            if action == "submit_application":
+                data["basis"] = register_basis(house.household)
             if action == "pay_subsidy":
                 data = {"amount": "35000", "account": house.household.bank_account,
                         "voucher_no": f"FK-{case.id:04d}", "paid_on": _day()}
@@ -134,8 +145,12 @@ def _declined(case, house, actor) -> None:
         user = actor(who, house.village)
         for kind in uploads:
             attach(case, kind, _scan(), f"{kind}.pdf", None, user)
-        perform(case, action, user, version=case.version, opinion="同意", data=values())
+        data = values()
+        if action == "submit_application":
+            data["basis"] = register_basis(house.household)
+        perform(case, action, user, version=case.version, opinion="同意", data=data)
     township = actor("township", house.village)
+    clock.travel(dt.timedelta(days=2))  # the appraisal (dated the day before) follows the check
     attach(case, "appraisal_certificate", _scan(), "certificate.pdf", None, township)
     perform(case, "appraised_not_dangerous", township, version=case.version,
             opinion="鉴定为B级，局部维修即可，不纳入改造",

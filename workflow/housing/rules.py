@@ -205,6 +205,33 @@ def close_archive_file(ctx) -> None:
         archive.closed_at = clock.utcnow()
 
 
+def claim_holds(household, basis: str, settings) -> bool:
+    """Whether the register bears out the 对象类别 an application claims."""
+    if basis == "registered_poor":
+        return household.status in settings["RENOVATION_ELIGIBLE_STATUSES"]
+    if basis == "disabled":  # 贫困残疾人家庭: a poor or monitored household with a disabled member
+        return household.has_disabled_member and (
+            household.status in settings["RENOVATION_ELIGIBLE_STATUSES"]
+            or household.status == "monitored")
+    return bool(getattr(household, basis, False))  # dibao, tekun: the register's own flags
+
+
+@guard("claim_matches_register")
+def claim_matches_register(ctx) -> list[str]:
+    """The 对象类别 claimed on the application must be what the register says (账实相符)."""
+    basis = ctx.values.get("basis")
+    if not basis or claim_holds(ctx.subject.household, basis, ctx.settings):
+        return []
+    field = next(f for f in ctx.action.form.fields if f.name == "basis")
+    household = ctx.subject.household
+
+    def yes(flag: bool) -> str:
+        return "是" if flag else "否"
+    return [f"「{field.label}」填写为“{field.choices.get(basis, basis)}”，与建档立卡登记不符"
+            f"（该户在册状态为“{household.status_title}”，低保户：{yes(household.dibao)}，"
+            f"特困供养：{yes(household.tekun)}，有残疾成员：{yes(household.has_disabled_member)}）"]
+
+
 @guard("inspection_passed")
 def inspection_passed(ctx) -> list[str]:
     return [] if ctx.values.get("quality_ok") else ["验收不合格：质量安全未达标，须整改后再验收"]
