@@ -16,14 +16,22 @@ def init_app(app: Flask) -> None:
     """Register the routes and the ``flask documents`` commands; set the defaults.
 
     Settings (environment ``WORKFLOW_<NAME>``): ``PUBLIC_BASE_URL`` — the address printed
-    in verification links (default: the address of the request); ``DOCUMENTS_FOLDER`` —
+    in verification links (required in production, where documents are refused without
+    it; in development the address of the request); ``DOCUMENTS_FOLDER`` —
     where batch PDFs are written (default ``instance/documents``; shared storage when
     several app servers run); ``DOCUMENTS_BATCH_MAX`` — most cases in one batch (2000).
     """
     from workflow.documents.cli import documents_cli
+    from workflow.documents.verify import checked_public_address
     from workflow.documents.views import documents
 
     app.config.setdefault("PUBLIC_BASE_URL", os.environ.get("WORKFLOW_PUBLIC_BASE_URL"))
+    app.config["PUBLIC_BASE_URL"] = checked_public_address(app.config["PUBLIC_BASE_URL"])
+    if app.config.get("PRODUCTION") and not app.config["PUBLIC_BASE_URL"]:
+        # Paper must point at the public address; without it nothing with a QR code is
+        # printed (documents.verify.public_base_url) until the setting is made.
+        app.logger.warning("WORKFLOW_PUBLIC_BASE_URL is not set: sheets, notices and "
+                           "covers are refused until it names the public address")
     app.config.setdefault("DOCUMENTS_FOLDER", os.environ.get("WORKFLOW_DOCUMENTS_FOLDER"))
     app.config.setdefault("DOCUMENTS_BATCH_MAX",
                           int(os.environ.get("WORKFLOW_DOCUMENTS_BATCH_MAX", "2000")))

@@ -57,12 +57,21 @@ def check_font() -> None:
 @documents_cli.command("sheet")
 @click.argument("case_id", type=int)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--base-url", default="http://127.0.0.1:5000/", show_default=True)
-def sheet(case_id: int, output: Path, base_url: str) -> None:
+@click.option("--base-url", default=None,
+              help="verification address printed (default: WORKFLOW_PUBLIC_BASE_URL)")
+def sheet(case_id: int, output: Path, base_url: str | None) -> None:
     """Write one case's approval sheet to OUTPUT (no scope check: an admin's tool)."""
+    from flask import current_app
+
     from workflow.cases.models import Case
-    from workflow.documents import content, render
+    from workflow.documents import content, render, verify
     from workflow.extensions import db
+
+    base_url = verify.checked_public_address(base_url) or current_app.config.get(
+        "PUBLIC_BASE_URL")
+    if not base_url:
+        raise click.ClickException("set WORKFLOW_PUBLIC_BASE_URL or give --base-url: the "
+                                   "sheet prints the public verification address")
 
     case = db.session.get(Case, case_id)
     if case is None:

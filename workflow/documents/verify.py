@@ -18,12 +18,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 
 import segno
 
 from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 
 CODE_LENGTH = 8
@@ -55,6 +57,42 @@ def display(code: str) -> str:
 def case_code(case: Case) -> str:
     """The code for ``case`` as it stands now."""
     return code_for(case.id, case.trail_head)
+
+
+class NoPublicAddress(WorkflowError):
+    """Production without WORKFLOW_PUBLIC_BASE_URL: nothing with a link is printed."""
+
+    status = 503
+
+
+PUBLIC_ADDRESS = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s?#]*)?$")
+
+
+def checked_public_address(value: str | None) -> str | None:
+    """WORKFLOW_PUBLIC_BASE_URL as given (None when unset); a value that is not an
+    http(s) address with a host stops the app at start (a typo must not reach paper)."""
+    if value in (None, ""):
+        return None
+    if not PUBLIC_ADDRESS.match(value):
+        raise ValueError(f"WORKFLOW_PUBLIC_BASE_URL={value!r} is not an http(s) address "
+                         "such as https://fupin.example.gov.cn/")
+    return value
+
+
+def public_base_url(config, request_root: str | None) -> str:
+    """The address every printed verification link and QR code points to.
+
+    Always the configured public address (WORKFLOW_PUBLIC_BASE_URL) when set. Unset, a
+    production install prints nothing with a link rather than the host the request came
+    through (an internal name, or whatever a client put in its Host header); a
+    development install prints the request's address (the demo on 127.0.0.1)."""
+    configured = config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured
+    if config.get("PRODUCTION") or request_root is None:
+        raise NoPublicAddress("系统未设置对外核验地址（WORKFLOW_PUBLIC_BASE_URL），暂不能打印"
+                              "带核验二维码的材料，请联系系统管理员")
+    return request_root
 
 
 def verify_url(base_url: str, case_id: int, code: str) -> str:

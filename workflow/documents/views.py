@@ -47,8 +47,8 @@ def reader_required(view):
 
 
 def base_url() -> str:
-    """Where the printed verification links point (WORKFLOW_PUBLIC_BASE_URL if set)."""
-    return current_app.config["PUBLIC_BASE_URL"] or request.url_root
+    """Where the printed verification links point (verify.public_base_url)."""
+    return verify.public_base_url(current_app.config, request.url_root)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
