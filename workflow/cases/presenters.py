@@ -6,6 +6,7 @@ booleans, state titles instead of state names).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from workflow.evidence.operations import attachments_of
 from workflow.housing.operations import archive_of
 from workflow.notices.operations import notices_of
 from workflow.oversight.boards import declined_states
+from workflow.registry.disclosure import form_value
 
 FIELD_PREFIX = "f_"
 """Form inputs are named ``f_<field>`` so no field can clash with version/opinion/csrf_token."""
@@ -82,6 +84,43 @@ def display_value(f: FieldDef | None, value: Any) -> str:
     if f is not None and f.type == "choice":
         return f.choices.get(str(value), str(value))
     return str(value)
+
+
+# Events written outside a form carry data of their own. Each key: its label, and how
+# its value reads (None: as it is). The area writing such an event names its data here
+# (the upload below; oversight adds the auditor's finding).
+ValueTitle = Callable[[Any, Definition], str] | None
+EVENT_DATA: dict[str, dict[str, tuple[str, ValueTitle]]] = {
+    "attach": {"kind": ("材料种类", lambda v, d: d.evidence_kinds.get(v, str(v))),
+               "filename": ("文件名", None), "sha256": ("SHA-256 摘要", None),
+               "size": ("大小（字节）", None)},
+}
+
+
+def event_value(definition: Definition, action: str, key: str, value: Any) -> tuple[str, str]:
+    """One value an event carried as (label, text): the label and the value as the form
+    of ``action`` defines them in ``definition`` (the version the case was made with:
+    ``store.by_version``), personal fields masked; a key no form or event names reads as
+    it is."""
+    step = definition.actions.get(action)
+    form = step.form if step else None
+    f = next((f for f in form.fields if f.name == key), None) if form else None
+    if f is not None:
+        return f.label, display_value(f, form_value(key, value))
+    label, title = EVENT_DATA.get(action, {}).get(key, (key, None))
+    if title is not None and value is not None and value != "":
+        return label, title(value, definition)
+    return label, display_value(None, form_value(key, value))
+
+
+def event_values(definition: Definition, action: str,
+                 data: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Everything an event carried, in the form's field order, as (label, text) pairs."""
+    data = data or {}
+    step = definition.actions.get(action)
+    order = [f.name for f in step.form.fields if f.name in data] if step and step.form else []
+    order += [k for k in data if k not in order]
+    return [event_value(definition, action, k, data[k]) for k in order]
 
 
 def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from workflow import clock
 from workflow.audit import register
-from workflow.audit.chain import trail, verify
+from workflow.audit.chain import verify
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
 from workflow.cases.schemas import case_summaries
@@ -34,11 +34,19 @@ from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
 from workflow.oversight import boards
-from workflow.oversight.exports import MAX_CASES, trail_pdf, trail_xlsx
+from workflow.oversight.exports import (
+    MAX_CASES,
+    report_columns,
+    report_table,
+    trail_events,
+    trail_pdf,
+    trail_xlsx,
+)
 from workflow.oversight.models import Finding
 from workflow.oversight.operations import AUDITOR_ROLES, decide, scan
 from workflow.oversight.rules import RULES
 from workflow.oversight.search import cases_of_person
+from workflow.spreadsheets import append_row
 
 oversight = Blueprint("oversight", __name__)
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -126,17 +134,9 @@ def case_trail(case_id: int) -> str:
     from workflow.jurisdictions.scope import get_in_scope
 
     case = get_in_scope(Case, case_id, current_user)
-    previous: dict[str, dict] = {}
-    rows = []
-    for event in trail(case):
-        before = previous.get(event.action, {})
-        changes = {k: (before.get(k), v) for k, v in (event.data or {}).items()
-                   if before and before.get(k) != v}
-        rows.append({"event": event, "changes": changes})
-        if event.data:
-            previous[event.action] = event.data
-    return render_template("oversight/trail.html", case=case, rows=rows,
-                           definition=store.by_version(case.definition_version))
+    definition = store.by_version(case.definition_version)
+    return render_template("oversight/trail.html", case=case, definition=definition,
+                           rows=trail_events(case, definition))
 
 
 def _export_cases() -> list[Case]:
@@ -212,8 +212,11 @@ def monthly_report_pdf() -> Response:
     month = month or f"{clock.today():%Y-%m}"
     rows = boards.monthly_report(definition, place, month)
     target = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {}).get(place.code)
+    lines, totals = report_table(definition, rows)
+    columns, header_pt = report_columns(definition, rows)
     data = render.pdf("pdf/monthly_report.html", definition=definition, place=place,
-                      month=month, rows=rows, states=list(definition.states), target=target,
+                      month=month, lines=lines, totals=totals, columns=columns,
+                      header_pt=header_pt, target=target,
                       printed_on=chinese_date(clock.today()))
     return pdf_response(data, f"{definition.title}月报告-{month}.pdf")
 
@@ -229,11 +232,11 @@ def monthly_report() -> Response:
     sheet = book.active
     sheet.title = f"{month} 月报告"
     states = list(definition.states)
-    sheet.append([f"{place.full_name} {definition.title} {month} 月报告（截至月末）"])
-    sheet.append(["地区", *[definition.state_title(s) for s in states], "合计", "本月办结"])
-    for row in rows:
-        sheet.append([row.place.name, *[row.by_state.get(s, 0) for s in states], row.total,
-                      row.completed_in_month])
+    append_row(sheet, [f"{place.full_name} {definition.title} {month} 月报告（截至月末）"])
+    append_row(sheet, ["地区", *[definition.state_title(s) for s in states], "合计", "本月办结"])
+    lines, totals = report_table(definition, rows)
+    for line in [*lines, totals]:
+        append_row(sheet, line)
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
