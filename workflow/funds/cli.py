@@ -18,6 +18,7 @@ from workflow.funds import operations
 from workflow.funds.ledgers import check_ledgers
 from workflow.funds.models import LEVELS, FundSource
 from workflow.jurisdictions.models import Jurisdiction
+from workflow.spreadsheets import read_text
 
 funds_cli = AppGroup("funds", help="资金来源、资金安排与账账核对 (fund sources and ledgers)")
 
@@ -83,9 +84,13 @@ def import_allocations(username: str, path: str) -> None:
     total = Decimal(0)
     try:
         for number, row in enumerate(rows, start=2):
+            document_no, problem = read_text((row.get("document_no") or "").strip())
+            if problem:
+                raise click.ClickException(
+                    f"第 {number} 行「资金下达文号」{problem}；整个文件未导入")
             try:
                 made = operations.allocate(row.get("project_id"), row.get("source_id"),
-                                           row.get("amount"), row.get("document_no") or "",
+                                           row.get("amount"), document_no,
                                            user, channel="import", commit=False)
             except WorkflowError as exc:
                 message = f"第 {number} 行：{_explain(exc)}；整个文件未导入"
