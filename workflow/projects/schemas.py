@@ -65,12 +65,20 @@ class ProjectCreateSchema(Schema):
         fields.Nested(TargetSchema), load_default=list,
         validate=validate.Length(max=20, error="「绩效目标」最多 20 项"))
 
-    @validates_schema
+    # Runs even when single fields failed (skip_on_field_errors=False), so every problem
+    # is reported at once; a check runs only when both of its fields loaded.
+    @validates_schema(skip_on_field_errors=False)
     def coherent(self, data, **_):
         errors = {}
-        if data["ends_on"] < data["starts_on"]:
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts is not None and ends is not None and ends < starts:
             errors["ends_on"] = ["「完工时间」不能早于「开工时间」"]
-        if data["beneficiary_poor_households"] > data["beneficiary_households"]:
+        poor, households = (data.get("beneficiary_poor_households"),
+                            data.get("beneficiary_households"))
+        if poor is not None and households is not None and poor > households:
             errors["beneficiary_poor_households"] = ["「受益贫困户数」不能多于「受益户数」"]
+        people = data.get("beneficiary_poor_people")
+        if poor is not None and people is not None and people < poor:
+            errors["beneficiary_poor_people"] = ["「受益贫困人口」不能少于「受益贫困户数」"]
         if errors:
             raise ValidationError(errors)

@@ -35,10 +35,10 @@ from workflow.engine.errors import Invalid, WorkflowError
 from workflow.extensions import csrf, db
 from workflow.funds import operations as funds
 from workflow.funds.models import Allocation, Disbursement, FundSource
-from workflow.jurisdictions.scope import get_in_scope, scope_filter
+from workflow.jurisdictions.scope import get_in_scope, places_in_scope, scope_filter
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
-from workflow.projects.operations import register_project
+from workflow.projects.operations import PROPOSERS, register_project
 
 projects = Blueprint("projects", __name__)
 projects_api = Blueprint("projects_api", __name__, url_prefix="/api/v1")
@@ -118,9 +118,16 @@ def new_project() -> str | Response:
         else:
             flash(f"已登记项目：{project.name}", "success")
             return redirect(url_for("projects.show", project_id=project.id))
-    villages = [a.jurisdiction for a in current_user.assignments]
     return render_template("projects/new.html", errors=errors, values=request.form,
-                           categories=CATEGORIES, natures=NATURES, villages=villages)
+                           villages=proposal_villages(current_user),
+                           categories=CATEGORIES, natures=NATURES)
+
+
+def proposal_villages(user) -> list:
+    """The villages of the user's scope where one of their roles may propose a project
+    (the form's drop-down: chosen, not typed as a 12-digit code)."""
+    return [p for p in places_in_scope(user) if p.level == "village"
+            and any(a.role in PROPOSERS for a in user.roles_over(p))]
 
 
 @projects.route("/projects/<int:project_id>")
