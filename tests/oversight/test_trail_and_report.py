@@ -129,3 +129,18 @@ def test_monthly_report_is_landscape_with_one_line_headers_and_a_total_row(apis,
     by_state = dict(zip(states, rows[-1][1:], strict=False))
     assert by_state["filed"] == 1 and by_state["income_survey"] == 2
     assert rows[-1][-2:] == (3, 1)  # 合计 and 本月办结
+
+
+def test_the_case_page_masks_the_subsidy_account_and_the_footer_says_what_holds(world,
+                                                                               as_user):
+    from types import SimpleNamespace
+
+    from workflow.cases.presenters import collected_steps
+
+    case = SimpleNamespace(data={"pay_subsidy": {"amount": "35000.00",
+                                                 "account": "6217000123456789012"}})
+    rows = collected_steps(case, store.current("house_renovation"))[0]["rows"]
+    assert {r["label"]: r["value"] for r in rows} == {
+        "发放金额（元）": "35000.00", "收款账号（一卡通）": "***************9012"}
+    page = as_user("auditor").get("/oversight").get_data(as_text=True)
+    assert "导出文件仅向需要完整号码的岗位" in page and "每次导出记入建档留痕" in page

@@ -133,7 +133,9 @@ def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
         action = definition.actions.get(name)
         form = action.form if action else None
         fields_by_name = {f.name: f for f in form.fields} if form else {}
-        rows = [{"label": f.label, "value": display_value(f, values.get(f.name)),
+        # Personal fields (the 一卡通 account) masked, as everywhere on pages.
+        rows = [{"label": f.label, "value": display_value(f, form_value(f.name,
+                                                                         values.get(f.name))),
                  "long": f.type == "text"}
                 for f in fields_by_name.values() if f.name in values]
         rows += [{"label": k, "value": display_value(None, v), "long": False}
