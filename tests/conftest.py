@@ -29,7 +29,7 @@ def app():
     if not _is_postgres() and os.path.exists(_DEFAULT_SQLITE):
         os.remove(_DEFAULT_SQLITE)
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-                              "WTF_CSRF_ENABLED": True, "LOGIN_LIMIT": "5 per minute",
+                              "WTF_CSRF_ENABLED": True,
                               "API_TOKEN_HOURS": 24 * 365,  # tests travel weeks ahead
                               "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
                               "SERVER_NAME": None,

@@ -32,6 +32,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from workflow.auth import keys
+
+    keys.configure_secret_key(app)  # production without a strong key stops here
     from workflow.auth import headers, keys
 
     keys.configure_secret_key(app)  # production without a strong key stops here

@@ -1,11 +1,13 @@
 """App-wide web glue: user loading, error pages and template helpers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow import clock
+from workflow.auth import sessions
 from workflow.auth.models import ROLES, User
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db, login_manager
@@ -29,16 +31,28 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _log_refusal(app: Flask, status: int) -> None:
+    """A failed authorisation, for the security log: who, what, which answer."""
+    user = g.get("user") or (current_user if current_user.is_authenticated else None)
+    app.logger.warning("refused %s: user=%r %s %s", status,
+                       user.username if user else None, request.method, request.path)
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # The session generation and the idle/absolute timeouts: workflow/auth/sessions.py.
+        return sessions.load_user(user_id)
+
+    login_manager.unauthorized_handler(sessions.unauthorized)
 
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
+        if exc.status in (401, 403, 404):  # refused by permission or scope
+            _log_refusal(app, exc.status)
         if wants_json():
             return jsonify(exc.to_dict()), exc.status
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
@@ -51,6 +65,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         message = HTTP_MESSAGES.get(exc.code or 500, exc.name)
+        if exc.code in (401, 403):
+            _log_refusal(app, exc.code)
         if wants_json():
             return jsonify({"message": message}), exc.code
         return render_template("error.html", status=exc.code, message=message), exc.code

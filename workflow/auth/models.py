@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(db.String(64))
     password_hash: Mapped[str] = mapped_column(db.String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every browser session's user id (get_id): bumping it ends all of the user's
+    # sessions at once, on every device (logout, new password, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -45,6 +48,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:
+        """flask-login's alternative id: "<id>:<generation>", so a session cookie signed
+        before the last bump names a user id that no longer loads."""
+        return f"{self.id}:{self.session_generation}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -110,3 +118,17 @@ class ApiToken(db.Model):
                   expires_at=clock.utcnow() + dt.timedelta(hours=hours))
         db.session.add(row)
         return token, row
+
+
+class LoginFailure(db.Model):
+    """Recent failed logins per account and per address, in the database so that every
+    worker process counts the same failures (auth.throttle reads and writes it)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (db.UniqueConstraint("kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(db.String(8))  # "account" or "address"
+    subject: Mapped[str] = mapped_column(db.String(128))  # the username or the address
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime]

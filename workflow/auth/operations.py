@@ -1,9 +1,23 @@
-"""Checking credentials and bearer tokens."""
+"""Logging in (throttled), bearer tokens, and the changes that end a user's sessions."""
 from __future__ import annotations
 
+from flask import current_app
+
 from workflow import clock
+from workflow.auth import throttle
 from workflow.auth.models import ApiToken, User
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
+
+
+class TooManyAttempts(WorkflowError):
+    """Too many recent failures for this account or address; ``seconds`` to wait."""
+
+    status = 429
+
+    def __init__(self, seconds: int):
+        super().__init__(f"尝试次数过多，请 {seconds} 秒后再试")
+        self.seconds = seconds
 
 
 def check_credentials(username: str, password: str) -> User | None:
@@ -14,9 +28,62 @@ def check_credentials(username: str, password: str) -> User | None:
     return user
 
 
+def attempt_login(username: str, password: str, address: str) -> User | None:
+    """The user, or None for a wrong pair (counted and logged, committed), or
+    TooManyAttempts while the account or the address must wait. Browser and API share it.
+
+    A waiting attempt is refused before the password is checked, so it tells a guesser
+    nothing and does not lengthen the wait of the official whose account is attacked.
+    """
+    wait = throttle.wait_seconds(username, address)
+    if wait:
+        current_app.logger.warning("login refused (wait %ss): user=%r address=%s", wait,
+                                   username, address)
+        raise TooManyAttempts(wait)
+    user = check_credentials(username, password)
+    if user is None:
+        throttle.record_failure(username, address)
+        db.session.commit()
+        current_app.logger.warning("login failed: user=%r address=%s", username, address)
+        return None
+    throttle.clear_account(username)
+    db.session.commit()
+    return user
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.execute(
         db.select(ApiToken).filter_by(token_hash=ApiToken.digest(token))).scalar_one_or_none()
     if row is None or row.expires_at <= clock.utcnow() or not row.user.active:
         return None
     return row.user
+
+
+def end_sessions(user: User, *, revoke_tokens: bool = False) -> None:
+    """End every browser session of ``user`` (all devices: the session generation that
+    their cookies name is bumped) and, with ``revoke_tokens``, delete its API tokens.
+    In the caller's transaction."""
+    user.session_generation = (user.session_generation or 0) + 1
+    if revoke_tokens:
+        db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def logout(user: User) -> None:
+    """Log ``user`` out everywhere: a copy of the session cookie no longer loads. API
+    tokens stay (a script's token is not a browser session)."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password: every session and API token issued with the old one ends."""
+    user.set_password(password)
+    end_sessions(user, revoke_tokens=True)
+    db.session.commit()
+
+
+def deactivate(user: User) -> None:
+    """The user can no longer log in; its sessions and API tokens end now."""
+    user.active = False
+    end_sessions(user, revoke_tokens=True)
+    db.session.commit()
