@@ -32,9 +32,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
-    from workflow.auth import keys
+    from workflow.auth import headers, keys
 
     keys.configure_secret_key(app)  # production without a strong key stops here
+    headers.init_app(app)
     from workflow.auth import headers, keys
 
     keys.configure_secret_key(app)  # production without a strong key stops here

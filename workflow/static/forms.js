@@ -15,3 +15,10 @@ document.querySelectorAll("select[data-follows]").forEach(function (select) {
   basis.addEventListener("change", apply);
   apply();
 });
+
+// 返回上一页 on error pages: history.back() from here, since the CSP runs no javascript: URL.
+document.querySelectorAll("a[data-back]").forEach(function (link) {
+  link.addEventListener("click", function (event) {
+    if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+  });
+});
