@@ -84,6 +84,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     documents.init_app(app)
+    from workflow.audit import keys as audit_keys
+
+    audit_keys.init_app(app)  # production without an audit key stops here
     return app
 
 

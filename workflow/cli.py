@@ -94,22 +94,78 @@ def users_grant(name: str, role: str, code: str, department: str | None) -> None
     click.echo(f"granted {role} over {code} to {name}")
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check every case's hash chain and every village's register chain; exit non-zero on
-    any tampering."""
+def _verify_all() -> list:
+    """Every chain checked (cases and fund sources, villages' registers), printed."""
     from workflow.audit import register
     from workflow.audit.chain import verify
+    from workflow.audit.models import FundEvent
 
     checked, problems = verify()
     register_events, register_problems = register.verify()
     problems = [*problems, *register_problems]
+    fund_events = db.session.execute(db.select(db.func.count()).select_from(FundEvent)
+                                     ).scalar_one()
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"checked {checked} cases and {register_events} register events, "
-               f"{len(problems)} problems")
-    if problems:
+    click.echo(f"checked {checked} cases, {register_events} register events and "
+               f"{fund_events} fund events, {len(problems)} problems")
+    return problems
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check every case's chain and row, every village's register chain and every fund
+    source's chain and ledger rows, with their seals and against the latest checkpoint;
+    exit non-zero on any tampering."""
+    from workflow.audit import anchors
+
+    latest = anchors.latest()
+    click.echo(f"checkpoint: {latest.at or 'none readable'}" if latest else
+               "checkpoint: none yet (run `flask audit checkpoint` regularly)")
+    if _verify_all():
         sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Verify, then append a signed checkpoint of every chain head to the anchor folder
+    (run it from cron or a systemd timer); writes nothing and exits 1 on any problem."""
+    from workflow.audit import anchors
+
+    if _verify_all():
+        click.echo("no checkpoint written: a checkpoint must not vouch for a broken chain",
+                   err=True)
+        sys.exit(1)
+    path, counts = anchors.write()
+    click.echo(f"checkpoint written to {path}: {counts['cases']} cases, "
+               f"{counts['villages']} villages, {counts['funds']} fund sources")
+
+
+@audit_cli.command("seal")
+@click.option("--user", "username", default=None,
+              help="recorder named on ledger rows that have none")
+def audit_seal(username: str | None) -> None:
+    """Once after upgrading: put earlier ledger rows on the fund trail and seal every
+    unsealed event with the audit key, provided every chain is otherwise intact."""
+    from workflow.audit.seal import seal
+    from workflow.auth.models import User
+
+    user = None
+    if username:
+        user = db.session.execute(db.select(User).filter_by(username=username)
+                                  ).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"user {username} not found")
+    try:
+        added, sealed, problems = seal(user)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"nothing sealed: {len(problems)} problems", err=True)
+        sys.exit(1)
+    click.echo(f"{added} ledger rows put on the fund trail, {sealed} events sealed")
 
 
 @audit_cli.command("tallies")

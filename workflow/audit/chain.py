@@ -1,14 +1,23 @@
 """Appending to a case's hash chain, and verifying every chain in a scope (the check of
-one chain serves the register's chains too)."""
+one chain serves the register's and the fund sources' chains too).
+
+A chain is checked link by link (order, previous hash, content hash) and each event's
+keyed seal (keys.py): an insider who edits a row and recomputes the plain hashes of the
+rest cannot recompute the seals. A case's row is then checked against its trail by
+replaying the events (state, form data per step, co-signatures, signers, version), so a
+direct UPDATE of ``cases.state`` or ``cases.data`` is reported too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
 from workflow import clock
-from workflow.audit.models import GENESIS, AuditEvent, ChainedEvent, event_hash
+from workflow.audit import anchors, keys
+from workflow.audit.models import GENESIS, AuditEvent, ChainedEvent, seal
 from workflow.auth.models import RoleAssignment, User
 from workflow.cases.models import Case
+from workflow.engine import store
+from workflow.engine.errors import NotFound
 from workflow.extensions import db
 from workflow.jurisdictions.scope import paths_filter
 
@@ -26,8 +35,7 @@ def new_event(case: Case, *, action: str, action_title: str, actor: User,
         "opinion": opinion, "data": data, "at": clock.utcnow(),
         "prev_hash": case.trail_head or GENESIS,
     }
-    values["hash"] = event_hash(values, AuditEvent.HASHED)
-    return values
+    return seal(values, AuditEvent.HASHED)
 
 
 def insert_events(events: list[dict[str, Any]]) -> None:
@@ -48,9 +56,10 @@ class Problem:
 
 
 def chain_problems(where: str, events: list[ChainedEvent], head: str | None, length: int,
-                   owner: str) -> list[Problem]:
-    """Problems in one chain, in order: edits, deletions, insertions or reordering, and a
-    tail that is not the head its ``owner`` row keeps (``head``, ``length``)."""
+                   owner: str, anchor: tuple[int, str] | None = None) -> list[Problem]:
+    """Problems in one chain, in order: edits, deletions, insertions or reordering, a
+    tail that is not the head its ``owner`` row keeps (``head``, ``length``), and a chain
+    that lost or rewrote what the latest checkpoint (``anchor``: length, head) saw."""
     problems: list[Problem] = []
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
@@ -61,27 +70,105 @@ def chain_problems(where: str, events: list[ChainedEvent], head: str | None, len
             problems.append(Problem(where, event.seq, "前序哈希不符：记录被删除、插入或调换"))
         if event.compute_hash() != event.hash:
             problems.append(Problem(where, event.seq, "内容哈希不符：记录被修改"))
+        elif event.mac is None:
+            problems.append(Problem(where, event.seq, "缺少密钥签名：记录在启用审计密钥前写入"
+                                    "且未封存（flask audit seal），或签名被清除"))
+        elif not keys.matches(event.hash, event.mac):
+            problems.append(Problem(where, event.seq, "密钥签名不符：记录被修改后重算了哈希"
+                                    "（或审计密钥已更换）"))
         prev = event.hash
     if prev != (head or GENESIS) or len(events) != length:
         problems.append(Problem(where, None, f"链尾与{owner}记录不符：末尾记录被删除或追加"))
+    if anchor is not None:
+        anchored, anchored_head = anchor
+        if len(events) < anchored:
+            problems.append(Problem(where, None, f"留痕记录只有 {len(events)} 条，少于检查点记录的 "
+                                    f"{anchored} 条：末尾记录被删除"))
+        elif anchored and events[anchored - 1].hash != anchored_head:
+            problems.append(Problem(where, anchored, "与检查点记录的哈希不符：历史记录被改写"))
     return problems
 
 
-def verify_case(case: Case, events: list[AuditEvent]) -> list[Problem]:
-    """Problems in one case's chain: edits, deletions, insertions or reordering."""
-    return chain_problems(f"案件 {case.id}", events, case.trail_head, case.event_count, "案件")
+def verify_case(case: Case, events: list[AuditEvent],
+                anchor: tuple[int, str] | None = None) -> list[Problem]:
+    """Problems in one case's chain (edits, deletions, insertions, reordering; against
+    the checkpoint's ``anchor``) and in its row against the chain (``replay_problems``)."""
+    where = f"案件 {case.id}"
+    return (chain_problems(where, events, case.trail_head, case.event_count, "案件", anchor)
+            + replay_problems(where, case, events))
+
+
+def replay_problems(where: str, case: Case, events: list[AuditEvent]) -> list[Problem]:
+    """The case row's state, form data, co-signatures, signers and version against what
+    replaying its events gives; each event must also start where the previous one ended.
+
+    Replays what ``perform`` does: an action of the definition stores its non-empty form
+    values under its name, collects a co-signature (cleared once every role signed) and
+    adds its signer at the event's level; other events (create, uploads, findings) move
+    nothing but the version."""
+    if not events:
+        return []
+    try:
+        definition = store.by_version(case.definition_version)
+    except NotFound:
+        return [Problem(where, None, f"流程版本 {case.definition_version} 不存在：记录被修改")]
+    problems: list[Problem] = []
+    data: dict = {}
+    cosigns: dict = {}
+    signers: dict[str, list[int]] = {}
+    state = events[0].from_state
+    for event in events:
+        if event.from_state != state:
+            before, after = _title(definition, event.from_state), _title(definition, state)
+            problems.append(Problem(where, event.seq, f"办理前状态「{before}」与上一条记录办理"
+                                    f"后的「{after}」不符：案件状态曾被直接修改"))
+        state = event.to_state
+        action = definition.actions.get(event.action) if event.seq > 1 else None
+        if action is None:
+            continue
+        if event.data:
+            data[event.action] = event.data
+        if action.cosign:
+            signed = {**cosigns.get(event.action, {}), event.role: event.actor_id}
+            cosigns = ({} if all(r in signed for r in action.cosign)
+                       else {**cosigns, event.action: signed})
+        if event.actor_id not in signers.setdefault(event.level, []):
+            signers[event.level].append(event.actor_id)
+    if case.state != state:
+        problems.append(Problem(where, None, f"案件状态「{_title(definition, case.state)}」与留痕"
+                                f"记录的「{_title(definition, state)}」不符：记录被直接修改"))
+    expected = {"data": (data, "表单数据"), "cosigns": (cosigns, "会签记录"),
+                "signers": (signers, "签署人员")}
+    for name, (value, title) in expected.items():
+        if (getattr(case, name) or {}) != value:
+            problems.append(Problem(where, None, f"案件{title}与留痕记录不符：记录被直接修改"))
+    if case.version != len(events):
+        problems.append(Problem(where, None, f"案件版本号 {case.version} 与留痕记录条数 "
+                                f"{len(events)} 不符：记录被直接修改"))
+    return problems
+
+
+def _title(definition, state: str) -> str:
+    return definition.state_title(state) if state else "（无）"
 
 
 def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int, list[Problem]]:
-    """Check every case chain (within ``scope_paths`` if given); returns (cases, problems)."""
+    """Check every case chain and every fund source's chain (within ``scope_paths`` if
+    given) against the latest checkpoint; returns (cases, problems). The register's
+    chains are checked by register.verify."""
+    checkpoint = anchors.latest()
+    problems: list[Problem] = [Problem("检查点", None, p)
+                               for p in (checkpoint.problems if checkpoint else [])]
+    anchored = checkpoint.owners("cases", scope_paths) if checkpoint else {}
     query = db.select(Case).order_by(Case.id)
     if scope_paths is not None:
         query = query.where(paths_filter(Case.jurisdiction_path, scope_paths))
-    problems: list[Problem] = []
     checked = 0
     offset_id = 0
     while True:
-        cases = db.session.execute(query.where(Case.id > offset_id).limit(batch)).scalars().all()
+        # populate_existing: compare the rows as stored, not as this session last saw them.
+        cases = db.session.execute(query.where(Case.id > offset_id).limit(batch)
+                                   .execution_options(populate_existing=True)).scalars().all()
         if not cases:
             break
         ids = [c.id for c in cases]
@@ -92,7 +179,9 @@ def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int,
         for row in rows:
             by_case[row.case_id].append(row)
         for case in cases:
-            problems += verify_case(case, by_case[case.id])
+            anchored.pop(case.id, None)
+            problems += verify_case(case, by_case[case.id],
+                                    checkpoint.head("cases", case.id) if checkpoint else None)
         checked += len(cases)
         offset_id = ids[-1]
         for obj in (*cases, *rows):
@@ -103,6 +192,12 @@ def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int,
         .where(Case.id.is_(None)).distinct()).scalars().all()
     problems += [Problem(f"案件 {cid}", None, "案件记录缺失，但存在其审计记录")
                  for cid in orphans]
+    problems += [Problem(f"案件 {cid}", None, f"案件记录缺失：检查点记有其 {n} 条留痕记录，"
+                         "案件及其留痕被删除") for cid, n in anchored.items()
+                 if cid not in orphans]
+    from workflow.audit import funds  # it builds on this module's chain check
+
+    problems += funds.verify(scope_paths, checkpoint)[1]
     return checked, problems
 
 

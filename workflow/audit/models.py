@@ -1,5 +1,6 @@
-"""Hash-chained events: a case's trail, and each village's register trail; every row
-carries the previous row's hash."""
+"""Hash-chained events: a case's trail, each village's register trail and each fund
+source's ledger trail; every row carries the previous row's hash, and a keyed seal of its
+own (``mac``, see keys.py) that only the holder of the audit key can compute."""
 from __future__ import annotations
 
 import datetime as dt
@@ -29,6 +30,9 @@ class ChainedEvent:
     at: Mapped[dt.datetime]
     prev_hash: Mapped[str] = mapped_column(db.String(64))
     hash: Mapped[str] = mapped_column(db.String(64))
+    # HMAC-SHA256 of ``hash`` under the audit key; NULL only on rows written before the
+    # key existed, until `flask audit seal` seals them (verify reports them meanwhile).
+    mac: Mapped[str | None] = mapped_column(db.String(64))
 
     def compute_hash(self) -> str:
         return event_hash({name: getattr(self, name)
@@ -72,6 +76,31 @@ class RegisterEvent(ChainedEvent, db.Model):
     summary: Mapped[str] = mapped_column(db.Text)
 
     village = relationship("Jurisdiction", lazy="joined")
+
+
+class FundEvent(ChainedEvent, db.Model):
+    """An allocation, disbursement (with its payment record) or a source's budget, on
+    the fund source's own chain; the source row holds the head and is locked meanwhile."""
+
+    __tablename__ = "fund_events"
+    __table_args__ = (db.UniqueConstraint("source_id", "seq"),)
+    HASHED = ("source_id", "jurisdiction_path", "seq", "action", "action_title",
+              "actor_id", "actor_name", "role", "summary", "data")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(db.ForeignKey("fund_sources.id"))
+    jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
+    action: Mapped[str] = mapped_column(db.String(32))
+    summary: Mapped[str] = mapped_column(db.Text)
+
+
+def seal(values: dict[str, Any], hashed: tuple[str, ...]) -> dict[str, Any]:
+    """Set ``values``' chain hash and its keyed seal (the one way events are hashed)."""
+    from workflow.audit import keys
+
+    values["hash"] = event_hash(values, hashed)
+    values["mac"] = keys.mac(values["hash"])
+    return values
 
 
 def event_hash(values: dict[str, Any], hashed: tuple[str, ...]) -> str:

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from workflow import clock
+from workflow.audit import anchors
 from workflow.audit.chain import Problem, chain_problems
-from workflow.audit.models import GENESIS, RegisterEvent, event_hash
+from workflow.audit.models import GENESIS, RegisterEvent, seal
 from workflow.auth.models import User
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
@@ -42,7 +43,7 @@ def record(village_id: int, action: str, actor: User, summary: str,
               "action_title": REGISTER_ACTIONS[action], "actor_id": actor.id,
               "actor_name": actor.display_name, "role": role, "summary": summary,
               "data": data, "at": clock.utcnow(), "prev_hash": village.register_head or GENESIS}
-    values["hash"] = event_hash(values, RegisterEvent.HASHED)
+    seal(values, RegisterEvent.HASHED)
     db.session.execute(RegisterEvent.__table__.insert(), [values])
     village.register_seq, village.register_head = values["seq"], values["hash"]
 
@@ -59,11 +60,14 @@ def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
         by_village.setdefault(event.village_id, []).append(event)
     problems: list[Problem] = []
     checked = 0
-    for village in db.session.execute(villages).scalars():
+    checkpoint = anchors.latest()
+    for village in db.session.execute(
+            villages.execution_options(populate_existing=True)).scalars():
         chain = by_village.pop(village.id, [])
         checked += len(chain)
         problems += chain_problems(f"{village.name} 建档留痕", chain, village.register_head,
-                                   village.register_seq, "村")
+                                   village.register_seq, "村",
+                                   checkpoint.head("villages", village.id) if checkpoint else None)
     for chain in by_village.values():  # events whose village is not a village (any more)
         problems.append(Problem(chain[0].jurisdiction_path, None, "所属村记录不符"))
     return checked, problems

@@ -25,6 +25,9 @@ class FundSource(db.Model):
     level: Mapped[str] = mapped_column(db.String(16))
     budget: Mapped[Decimal] = mapped_column(db.Numeric(14, 2))
     jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
+    # The head of the source's fund trail (workflow/audit/funds.py): its length and hash.
+    trail_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    trail_head: Mapped[str | None] = mapped_column(db.String(64))
 
     county: Mapped[Jurisdiction] = relationship(lazy="joined")
 

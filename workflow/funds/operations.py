@@ -1,7 +1,8 @@
 """Allocating and disbursing special poverty funds. The rules live here, in the operation
 itself, so every interface (API, browser, CLI, import, a fund_use case) obeys them:
 no allocation to a project outside the library (未入库项目不得安排财政专项扶贫资金), none
-above the source's remaining budget, no disbursement before acceptance."""
+above the source's remaining budget, no disbursement before acceptance. Each allocation and disbursement is an event on its fund
+source's hash chain (workflow/audit/funds.py), in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,10 @@ from typing import Any
 from sqlalchemy import func
 
 from workflow import clock
+from workflow.audit import funds as trail
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid, NotFound
+from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.funds.models import Allocation, Disbursement, FundSource, PaymentRecord
 from workflow.projects.models import Project
@@ -34,27 +37,44 @@ def parse_money(value: Any, field: str, label: str) -> Decimal:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise Invalid("金额有误", {field: [f"「{label}」必须是金额（元），如 12000.50"]}) from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise Invalid("金额有误", {field: [f"「{label}」最多精确到分（两位小数）"]})
-    if not Decimal(0) < amount <= MAX_AMOUNT:
+    # The bounds first: quantize raises on 1e400 or 10**30 (more digits than the context).
+    if not amount.is_finite() or not Decimal(0) < amount <= MAX_AMOUNT:
         raise Invalid("金额有误", {field: [f"「{label}」应大于 0 且不超过 {yuan(MAX_AMOUNT)} 元"]})
+    if amount != amount.quantize(CENT):
+        raise Invalid("金额有误", {field: [f"「{label}」最多精确到分（两位小数）"]})
     return amount
 
 
 def _id(value: Any) -> int | None:
-    """A record id from a form, a CSV cell or JSON ("12", 12); None when it is not one."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """A record id from a form, a CSV cell or JSON ("12", 12); None when it is not one
+    (nor beyond the id columns: 2**31 would overflow PostgreSQL's integer)."""
+    return parse_id(value)
 
 
-def _project_for(project_id: Any, actor: User, roles: set[str]) -> Project:
+def _project_for(project_id: Any, actor: User, roles: set[str]) -> tuple[Project, str]:
+    """The project in the actor's scope, and the role the actor acts in on it."""
     project = db.session.get(Project, _id(project_id)) if _id(project_id) else None
     if project is None or not any(a.jurisdiction.contains(project.village)
                                   for a in actor.assignments):
         raise NotFound("项目不存在或不在您的管辖范围内")
-    if not any(a.role in roles for a in actor.roles_over(project.village)):
+    role = next((a.role for a in actor.roles_over(project.village) if a.role in roles), None)
+    if role is None:
         raise Forbidden("资金安排和拨付须由县扶贫办或县扶贫开发领导小组办理")
-    return project
+    return project, role
+
+
+def _locked_source(source_id: Any, project: Project) -> FundSource:
+    """The fund source, locked: concurrent allocations and disbursements of one source
+    queue here, so each sees the true remaining budget and appends to the source's chain
+    in turn (SQLite serializes writers anyway)."""
+    source = db.session.execute(
+        db.select(FundSource).where(FundSource.id == _id(source_id))
+        .with_for_update(of=FundSource)
+        .execution_options(populate_existing=True)).scalar_one_or_none() \
+        if _id(source_id) else None
+    if source is None or not source.county.contains(project.village):
+        raise Invalid("资金安排有误", {"source_id": ["「资金来源」不存在或不属于项目所在县"]})
+    return source
 
 
 def allocated_total(source_id: int) -> Decimal:
@@ -91,18 +111,12 @@ def _allocate(project_id, source_id, amount, document_no, actor, channel, case_i
     document_no = (document_no or "").strip()
     if not document_no or len(document_no) > 64:
         raise Invalid("资金安排有误", {"document_no": ["「资金下达文号」为必填项，不超过 64 个字"]})
-    project = _project_for(project_id, actor, ALLOCATORS)
+    project, role = _project_for(project_id, actor, ALLOCATORS)
     if not project.in_library:
         raise Invalid("不符合资金安排条件", {"_guards": [
             f"项目「{project.name}」{project.status_title}，未进入项目库，不得安排财政专项扶贫资金"
             "（未进入项目库的项目原则上不得安排使用财政专项扶贫资金）"]})
-    # Lock the source row: concurrent allocations from one source queue here, so the
-    # remaining budget each one sees is the true one (SQLite serializes writers anyway).
-    source = db.session.execute(
-        db.select(FundSource).where(FundSource.id == _id(source_id))
-        .with_for_update(of=FundSource)).scalar_one_or_none() if _id(source_id) else None
-    if source is None or not source.county.contains(project.village):
-        raise Invalid("资金安排有误", {"source_id": ["「资金来源」不存在或不属于项目所在县"]})
+    source = _locked_source(source_id, project)
     remaining = source.budget - allocated_total(source.id)
     if money > remaining:
         raise Invalid("不符合资金安排条件", {"_guards": [
@@ -113,6 +127,9 @@ def _allocate(project_id, source_id, amount, document_no, actor, channel, case_i
                      by_id=actor.id)
     db.session.add(row)
     db.session.flush()
+    trail.record(source, "allocated", actor, role,
+                 f"安排资金：项目「{project.name}」{yuan(money)} 元，文号 {document_no}",
+                 trail.allocation_data(row))
     return row
 
 
@@ -126,7 +143,7 @@ def disburse(project_id: Any, source_id: Any, amount: Any, voucher_no: str, paid
 
 def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, case_id):
     money = parse_money(amount, "amount", "拨付金额")
-    project = _project_for(project_id, actor, ALLOCATORS)
+    project, role = _project_for(project_id, actor, ALLOCATORS)
     if project.accepted_on is None:
         raise Invalid("不符合拨付条件", {"_guards": [
             f"项目「{project.name}」尚未验收，不得拨付资金（先验收、后报账）"]})
@@ -148,6 +165,7 @@ def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, 
                                    f"（{project.accepted_on.isoformat()}）"]
     if problems:
         raise Invalid("拨付信息有误", problems)
+    source = _locked_source(source_id, project)  # before the allocations: one lock order
     allocations = db.session.execute(
         db.select(Allocation).where(Allocation.project_id == project.id,
                                     Allocation.source_id == _id(source_id))
@@ -167,6 +185,11 @@ def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, 
                        by_id=actor.id)
     db.session.add(row)
     db.session.flush()
-    db.session.add(PaymentRecord(project_id=project.id, disbursement_id=row.id,
-                                 payee=payee.strip(), amount=money, paid_on=day))
+    payment = PaymentRecord(project_id=project.id, disbursement_id=row.id,
+                            payee=payee.strip(), amount=money, paid_on=day)
+    db.session.add(payment)
+    db.session.flush()
+    trail.record(source, "disbursed", actor, role,
+                 f"拨付资金：项目「{project.name}」{yuan(money)} 元，凭证号 {row.voucher_no}，"
+                 f"收款单位 {payment.payee}", trail.disbursement_data(row, payment))
     return row
