@@ -1,8 +1,12 @@
 """Allocations, disbursements and payments on their fund source's hash chain, checked by
-`flask audit verify` against the ledger rows (issue 13 item 6)."""
+`flask audit verify` against the ledger rows; allocations within the project's own 概算
+(issue 13 items 6 and 10)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import text
 
 from tests.audit.test_verify import run_verify, tamper
 from tests.projects.helpers import (
@@ -17,8 +21,10 @@ from tests.projects.helpers import (
 )
 from workflow.audit import funds as trail
 from workflow.audit.models import FundEvent
+from workflow.engine.errors import Invalid
 from workflow.extensions import db
-from workflow.funds.models import FundSource
+from workflow.funds import operations as funds
+from workflow.funds.models import Allocation, FundSource
 
 USERS = ("clerk", "township", "county", "sector_agri", "sector_water", "leading")
 
@@ -101,3 +107,28 @@ def test_a_rehashed_fund_chain_is_found_by_its_seals(app, disbursed):
     assert result.exit_code == 1
     assert "第 1 条: 密钥签名不符" in result.output and "第 2 条: 密钥签名不符" in result.output
 
+
+def test_an_allocation_above_the_projects_own_budget_is_refused(apis, world):
+    source = fund_source(world)
+    other = fund_source(world, name="市级财政专项扶贫资金")
+    project_id = register(apis["clerk"])  # 概算 800,000.00
+    into_library(apis, project_id)
+    url = f"/api/v1/projects/{project_id}/allocations"
+    api = apis["county"]
+    too_much = api.post(url, json={"source_id": source.id, "amount": "800000.01",
+                                   "document_no": "A-1"})
+    assert too_much.status_code == 422
+    assert too_much.get_json()["errors"]["amount"] == [
+        "超出项目概算：项目「大房身村香菇大棚」概算 800,000.00 元，已安排 0.00 元，"
+        "本次安排 800,000.01 元后合计 800,000.01 元"]
+    ok(api.post(url, json={"source_id": source.id, "amount": "500000", "document_no": "A-2"}),
+       201)
+    with pytest.raises(Invalid) as refused:  # another source, the same project: summed
+        funds.allocate(project_id, other.id, "300000.01", "A-3", world.users["county"],
+                       channel="cli")
+    assert "已安排 500,000.00 元，本次安排 300,000.01 元后合计 800,000.01 元" in \
+        refused.value.errors["amount"][0]
+    funds.allocate(project_id, other.id, "300000", "A-4", world.users["county"], channel="cli")
+    assert db.session.query(Allocation).count() == 2
+    assert sum(a.amount for a in db.session.query(Allocation)) == Decimal("800000.00")
+    assert db.session.execute(text("SELECT count(*) FROM fund_events")).scalar_one() == 2

@@ -1,7 +1,8 @@
 """Allocating and disbursing special poverty funds. The rules live here, in the operation
 itself, so every interface (API, browser, CLI, import, a fund_use case) obeys them:
 no allocation to a project outside the library (未入库项目不得安排财政专项扶贫资金), none
-above the source's remaining budget, no disbursement before acceptance. Each allocation and disbursement is an event on its fund
+above the source's remaining budget or the project's own 概算 (total budget), no
+disbursement before acceptance. Each allocation and disbursement is an event on its fund
 source's hash chain (workflow/audit/funds.py), in the same transaction."""
 from __future__ import annotations
 
@@ -82,6 +83,13 @@ def allocated_total(source_id: int) -> Decimal:
         Allocation.source_id == source_id)).scalar_one()
 
 
+def project_allocated(project_id: int) -> Decimal:
+    """What every source together has allocated to the project so far."""
+    return Decimal(db.session.execute(
+        db.select(func.coalesce(func.sum(Allocation.amount), 0)).where(
+            Allocation.project_id == project_id)).scalar_one())
+
+
 def allocate(project_id: Any, source_id: Any, amount: Any, document_no: str, actor: User, *,
              channel: str, case_id: int | None = None, commit: bool = True) -> Allocation:
     """安排资金: refused unless the project is in the library and the budget covers it.
@@ -122,6 +130,7 @@ def _allocate(project_id, source_id, amount, document_no, actor, channel, case_i
         raise Invalid("不符合资金安排条件", {"_guards": [
             f"超出预算：「{source.name}」{source.year} 年预算 {yuan(source.budget)} 元，"
             f"剩余 {yuan(remaining)} 元，不足以安排 {yuan(money)} 元"]})
+    _within_project_budget(project, money)
     row = Allocation(source_id=source.id, project_id=project.id, amount=money,
                      document_no=document_no, channel=channel, case_id=case_id,
                      by_id=actor.id)
@@ -131,6 +140,19 @@ def _allocate(project_id, source_id, amount, document_no, actor, channel, case_i
                  f"安排资金：项目「{project.name}」{yuan(money)} 元，文号 {document_no}",
                  trail.allocation_data(row))
     return row
+
+
+def _within_project_budget(project: Project, money: Decimal) -> None:
+    """No more for a project, from all sources together, than its own 概算. Two sources
+    allocating to one project at once could each pass this check, so the project row is
+    locked too (after the source, the order every allocation takes)."""
+    db.session.execute(db.select(Project.id).where(Project.id == project.id)
+                       .with_for_update(key_share=True)).scalar_one()
+    already = project_allocated(project.id)
+    if already + money > project.budget:
+        raise Invalid("不符合资金安排条件", {"amount": [
+            f"超出项目概算：项目「{project.name}」概算 {yuan(project.budget)} 元，已安排 "
+            f"{yuan(already)} 元，本次安排 {yuan(money)} 元后合计 {yuan(already + money)} 元"]})
 
 
 def disburse(project_id: Any, source_id: Any, amount: Any, voucher_no: str, paid_on: Any,
