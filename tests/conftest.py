@@ -31,6 +31,8 @@ def app():
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
                               "WTF_CSRF_ENABLED": True,
                               "API_TOKEN_HOURS": 24 * 365,  # tests travel weeks ahead
+                              "SESSION_IDLE_MINUTES": 60 * 24 * 365,  # tests/auth sets them
+                              "SESSION_ABSOLUTE_HOURS": 24 * 365,
                               "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
                               "SERVER_NAME": None,
                               "DOCUMENTS_WORKER_IDLE_SECONDS": 0})  # none left behind

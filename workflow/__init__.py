@@ -83,6 +83,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     oversight_views.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    from workflow.auth import commands as auth_commands
+
+    auth_commands.init_app(app)  # flask users password / deactivate
     documents.init_app(app)
     from workflow.audit import keys as audit_keys
 

@@ -72,7 +72,14 @@ def test_the_new_password_logs_in_and_the_old_one_does_not(app, world):
     assert login(fresh, "clerk", "新口令-2021-abc").status_code == 302
 
 
-def test_an_idle_session_times_out(app, world):
+@pytest.fixture
+def timeouts(app, monkeypatch):
+    """The shipped limits (the suite's app lifts them: other tests travel weeks ahead)."""
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 30)
+    monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_HOURS", 12)
+
+
+def test_an_idle_session_times_out(app, world, timeouts):
     client = _logged_in(app)
     clock.travel(dt.timedelta(minutes=25))
     assert client.get("/").status_code == 200  # activity keeps it alive ...
@@ -85,7 +92,7 @@ def test_an_idle_session_times_out(app, world):
     assert "登录已超时，请重新登录" in page and "请先登录" not in page
 
 
-def test_a_busy_session_still_ends_after_the_absolute_limit(app, world):
+def test_a_busy_session_still_ends_after_the_absolute_limit(app, world, timeouts):
     client = _logged_in(app)
     for _ in range(12 * 3 - 1):  # 11 h 40 min of requests every 20 minutes
         clock.travel(dt.timedelta(minutes=20))
