@@ -31,7 +31,7 @@ from workflow.auth.models import RoleAssignment, User  # noqa: E402
 from workflow.extensions import db, rebuild_schema  # noqa: E402
 from workflow.jurisdictions.models import add_place  # noqa: E402
 from workflow.registry.models import Household  # noqa: E402
-from workflow.registry.roster import export_xlsx, import_roster  # noqa: E402
+from workflow.registry.roster import export_file, import_roster  # noqa: E402
 from workflow.registry.roster_check import INCOME_COLUMNS, MEMBER_COLUMNS  # noqa: E402
 from workflow.registry.schemas import ID_CHECK, ID_WEIGHTS  # noqa: E402
 
@@ -115,7 +115,7 @@ def main() -> None:
         results["rows_in_db"] = db.session.query(Household).count()
         if args.xlsx:
             started = time.perf_counter()
-            workbook = export_xlsx(user)
+            workbook, _ = export_file(user, "xlsx")  # recorded on the register trail
             results["export_xlsx_s"] = round(time.perf_counter() - started, 2)
             started = time.perf_counter()
             report = import_roster([("roster.xlsx", workbook)], user)
