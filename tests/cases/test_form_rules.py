@@ -11,7 +11,7 @@ from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, Api
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
-from workflow.cases.operations import form_rules
+from workflow.cases.preconditions import form_rules
 from workflow.engine import store
 from workflow.engine.forms import FieldDef, FormDef
 from workflow.extensions import db
@@ -94,3 +94,15 @@ def test_case_created_anchor_refuses_a_date_before_the_case_opened(created_case)
     _, errors = form.validate({"on": (opened - dt.timedelta(days=1)).isoformat()}, rules)
     assert errors == {"on": [f"「办理日期」不能早于案件发起日期（{opened.isoformat()}）"]}
     assert form.validate({"on": opened.isoformat()}, rules)[1] == {}
+
+
+def test_the_case_page_marks_check_items_that_must_be_yes(client, apis, world):
+    from tests.web.test_pages import login
+
+    case_id = start(apis, world)
+    to_notice(apis, case_id)
+    pass_notice(apis, case_id)
+    assert login(client, "township").status_code == 302
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    box = page[page.index('id="township_approve-files_complete"'):]
+    assert "须勾选（是）方可通过" in box[:400]

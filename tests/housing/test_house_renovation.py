@@ -151,18 +151,22 @@ def test_eligibility_follows_the_register(client, world):
     housing_users(world)
     household = world.households[0]
     household.status = "monitored"
+    household.members[1].disabled = True  # a poor household with a disabled member
     house = make_house(household)
     apis = _apis(client, "clerk")
     case_id = start(apis, house)
     from tests.housing.helpers import APPLICATION
 
     ok(upload(apis["clerk"], case_id, "application_form"), 201)
-    refused = apis["clerk"].act(case_id, "submit_application", APPLICATION)
+    household.members[1].disabled = False  # the register changed after the case opened
+    db.session.commit()
+    refused = apis["clerk"].act(case_id, "submit_application", {**APPLICATION,
+                                                                "basis": "disabled"})
     assert refused.status_code == 422
     assert "不属于危房改造对象" in refused.get_json()["errors"]["_guards"][0]
-    household.members[1].disabled = True  # a poor household with a disabled member
+    household.members[1].disabled = True
     db.session.commit()
-    ok(apis["clerk"].act(case_id, "submit_application", APPLICATION))
+    ok(apis["clerk"].act(case_id, "submit_application", {**APPLICATION, "basis": "disabled"}))
 
 
 def test_payment_only_to_the_households_own_account_and_within_limits(client, world):

@@ -47,6 +47,20 @@ class Context:
         return self.case.data.get(action_name, {})
 
 
+@dataclass
+class SubjectContext:
+    """What a subject-only guard sees (``registry.SUBJECT_GUARDS``): the subject and the
+    settings, before a case exists or while the buttons of a case are drawn."""
+
+    subject: Any
+    definition: Definition
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self):
+        return current_app.config
+
+
 def subject_model(subject_type: str) -> type:
     """The model class registered for ``subject_type`` (see engine.registry.subject)."""
     return SUBJECTS[subject_type]

@@ -23,6 +23,13 @@ def due_date(definition: Definition, year: int, settings: Any) -> dt.date | None
     return dt.date(year, month, day)
 
 
+def plan_year(definition: Definition, today: dt.date, settings: Any) -> int:
+    """The year a case opened ``today`` is planned for: this year, or the next once this
+    year's deadline has passed (a renovation opened in December is next year's work)."""
+    due = due_date(definition, today.year, settings)
+    return today.year + 1 if due is not None and today > due else today.year
+
+
 def is_overdue(case: Case, definition: Definition, today: dt.date, settings: Any) -> bool:
     due = due_date(definition, case.year, settings)
     return (due is not None and today > due and case.state not in definition.deadline["met_in"]

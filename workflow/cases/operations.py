@@ -8,11 +8,11 @@ and commits, all in one transaction. Any failure rolls everything back.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,13 +20,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases import tallies
-from workflow.cases.context import Context, subject_model
+from workflow.cases import deadlines, tallies
+from workflow.cases.context import Context, load_subject, subject_model
 from workflow.cases.models import Case
+from workflow.cases.preconditions import form_rules, start_refusals, subject_refusals
 from workflow.engine import registry, store
 from workflow.engine.definitions import Action, Definition
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
-from workflow.engine.forms import Rules
 from workflow.evidence.models import missing_evidence
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
@@ -70,10 +70,14 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
         if subject_id in open_cases:
             raise Conflict(f"{prefix}该对象已有进行中的“{definition.title}”案件"
                            f"（编号 {open_cases[subject_id]}）")
+        if reasons := start_refusals(definition, subject):
+            raise Invalid(f"{prefix}不能发起“{definition.title}”：{'；'.join(reasons)}",
+                          {"_guards": [prefix + r for r in reasons]})
         starters.append(allowed[0])
     try:
         store.ensure_stored(definition)
-        now, year = clock.utcnow(), clock.today().year
+        now = clock.utcnow()
+        year = deadlines.plan_year(definition, clock.today(), current_app.config)
         cases = [Case(procedure=procedure, definition_version=definition.version,
                       subject_type=subject_type, subject_id=sid, village_id=found[sid].village_id,
                       jurisdiction_path=found[sid].jurisdiction_path,
@@ -298,27 +302,6 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
     return changes, event
 
 
-def form_rules(case: Case, definition: Definition, action: Action) -> Rules:
-    """The rules a step's form is checked against: check items bind on forward actions;
-    dates are compared with today and with the anchors the form names (see FieldSchema)."""
-
-    def anchor(ref: str) -> tuple[dt.date | None, str]:
-        if ref == "case_created":
-            return clock.to_local(case.created_at).date(), "案件发起日期"
-        form_key, name = ref.split(".")
-        found: list[tuple[dt.date, str]] = []
-        for other in definition.actions.values():
-            value = case.data.get(other.name, {}).get(name)
-            if other.name == action.name or not other.form or other.form.key != form_key \
-                    or not isinstance(value, str):
-                continue
-            label = next((f.label for f in other.form.fields if f.name == name), name)
-            found.append((dt.date.fromisoformat(value), f"“{other.title}”的「{label}」"))
-        return max(found) if found else (None, "")
-
-    return Rules(forward=action.kind == "forward", today=clock.today(), anchor=anchor)
-
-
 def choose_assignment(case: Case, action: Action, actor: User,
                       role: str | None = None) -> RoleAssignment:
     """The actor's assignment this sign-off is made under, or Forbidden."""
@@ -374,13 +357,18 @@ def _collect_signature(case: Case, action: Action,
 def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
     """The actions of the case's state, each marked whether ``actor`` may perform it now."""
     definition = store.by_version(case.definition_version)
-    out = []
+    out, subject = [], None
     for action in definition.actions_in(case.state):
         try:
             check_separation(case, action, actor, choose_assignment(case, action, actor))
             allowed, reason = True, ""
         except (Forbidden, NotFound) as exc:
             allowed, reason = False, exc.message
+        if allowed and any(g in registry.SUBJECT_GUARDS for g in action.guards):
+            # What the subject's state forbids is not offered (the guards would refuse it).
+            subject = subject or load_subject(case.subject_type, case.subject_id)
+            if refusals := subject_refusals(definition, subject, action.guards):
+                allowed, reason = False, "；".join(refusals)
         out.append({"name": action.name, "title": action.title, "kind": action.kind,
                     "form": action.form.key if action.form else None, "allowed": allowed,
                     "reason": reason, "cosign": action.cosign,

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from workflow.cases.models import Case
 from workflow.cases.operations import create_case, open_actions, perform
+from workflow.cases.preconditions import start_refusals
 from workflow.cases.presenters import Attempt, case_page, read_action_form
 from workflow.cases.queries import case_query, paginate, todo_page
 from workflow.cases.schemas import case_summaries
@@ -217,7 +218,7 @@ def households() -> str:
     for h in page.items:
         can_start = any(a.role in starters for a in current_user.roles_over(h.village))
         rows.append({"household": h, "open_case": open_cases.get(h.id),
-                     "can_start": can_start and h.status == "registered_poor",
+                     "can_start": can_start and not start_refusals(definition, h),
                      "can_register_house": any(a.role in REGISTER_EDITORS
                                                for a in current_user.roles_over(h.village))})
     villages = filter_places(current_user, request.args.get("village", ""))

@@ -75,6 +75,11 @@ class Definition:
     def deadline(self) -> dict[str, Any] | None:
         return self.body["procedure"].get("deadline")
 
+    @property
+    def start_guards(self) -> list[str]:
+        """Subject-only guards a new case must pass (older snapshots have none)."""
+        return self.body["procedure"].get("start_guards") or []
+
     def state_title(self, state: str) -> str:
         return self.states.get(state, {}).get("title", state)
 
@@ -143,6 +148,12 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
     for role in proc["start_roles"]:
         if role not in ASSIGNABLE_ROLES:
             problems.append(f"start_roles: 未知角色 {role} (unknown role)")
+    for g in proc.get("start_guards", []):
+        if g not in registry.GUARDS:
+            problems.append(f"start_guards: 未知条件 {g} (unknown guard)")
+        elif g not in registry.SUBJECT_GUARDS:
+            problems.append(f"start_guards: 条件 {g} 不只依据办理对象，不能在发起时检查 "
+                            "(start guard is not subject_only)")
     seen: set[str] = set()
     exits: dict[str, int] = {s: 0 for s in states}
     edges: dict[str, set[str]] = {s: set() for s in states}

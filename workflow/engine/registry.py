@@ -25,10 +25,18 @@ def subject(name: str):
     return wrap
 
 
-def guard(name: str):
-    """Register ``fn(ctx) -> list[str]`` under ``name``."""
+# Guards that read only the subject (``ctx.subject``, ``ctx.settings``), never the case or
+# the step's values: they can run before a case exists (a procedure's ``start_guards``)
+# and, cheaply, to grey out the buttons the subject's state forbids.
+SUBJECT_GUARDS: set[str] = set()
+
+
+def guard(name: str, *, subject_only: bool = False):
+    """Register ``fn(ctx) -> list[str]`` under ``name`` (``subject_only``: see above)."""
     def wrap(fn):
         GUARDS[name] = fn
+        if subject_only:
+            SUBJECT_GUARDS.add(name)
         return fn
     return wrap
 

@@ -186,6 +186,9 @@ class ProcedureSchema(Schema):
     subject = fields.String(required=True, validate=subject_type)
     initial = fields.String(required=True)
     start_roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    # Subject-only guards a case must pass to be opened at all (a project already in the
+    # library cannot be proposed again).
+    start_guards = fields.List(fields.String(), load_default=list)
     copies = fields.List(fields.String(), load_default=list)
     # The approval sheet template under templates/pdf/ (default: the generic sheet.html).
     sheet_template = fields.String(load_default=None, validate=pdf_template)

@@ -44,7 +44,7 @@ def _appraisal(ctx) -> dict:
     return ctx.step_values(APPRAISAL)
 
 
-@guard("renovation_eligible")
+@guard("renovation_eligible", subject_only=True)
 def renovation_eligible(ctx) -> list[str]:
     """建档立卡贫困户、低保户、特困供养户、贫困残疾人家庭 only, by the register."""
     household = ctx.subject.household

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from workflow.api.views import _int_arg, _page_json, api_page, json_body, token_required
 from workflow.cases.models import Case
+from workflow.cases.preconditions import start_refusals
 from workflow.cases.queries import paginate
 from workflow.cases.views import start_case
 from workflow.engine import store
@@ -65,7 +66,8 @@ def houses() -> str:
     starters = set(definition.body["procedure"]["start_roles"])
     running = _running_cases([h.id for h in page.items])
     rows = [{"house": h, "case": running.get(h.id),
-             "can_start": any(a.role in starters for a in current_user.roles_over(h.village))}
+             "can_start": any(a.role in starters for a in current_user.roles_over(h.village))
+             and not start_refusals(definition, h)}
             for h in page.items]
     return render_template("housing/list.html", page=page, rows=rows, problems=problems,
                            grades=GRADES, procedure_title=definition.title)

@@ -56,12 +56,12 @@ def _per_capita(values: dict) -> tuple[Decimal, int]:
     return (total / size).quantize(Decimal("0.01")), size
 
 
-@guard("not_monitored")
+@guard("not_monitored", subject_only=True)
 def not_monitored(ctx) -> list[str]:
     return ["该户已是监测户"] if ctx.subject.status == "monitored" else []
 
 
-@guard("is_monitored")
+@guard("is_monitored", subject_only=True)
 def is_monitored(ctx) -> list[str]:
     return [] if ctx.subject.status == "monitored" else ["该户不是监测户，无需风险消除"]
 

@@ -42,19 +42,19 @@ def sector_matches_category(ctx) -> list[str]:
             f"您的岗位属于{mine}"]
 
 
-@guard("project_in_library")
+@guard("project_in_library", subject_only=True)
 def project_in_library(ctx) -> list[str]:
     if ctx.subject.in_library:
         return []
     return [f"项目「{ctx.subject.name}」{ctx.subject.status_title}，未在项目库中"]
 
 
-@guard("project_not_in_library")
+@guard("project_not_in_library", subject_only=True)
 def project_not_in_library(ctx) -> list[str]:
     return [f"项目「{ctx.subject.name}」已入库"] if ctx.subject.in_library else []
 
 
-@guard("no_undisbursed_allocations")
+@guard("no_undisbursed_allocations", subject_only=True)
 def no_undisbursed_allocations(ctx) -> list[str]:
     """A project with funds allocated and not yet paid out cannot leave the library."""
     project_id = ctx.subject.id

@@ -29,8 +29,10 @@ from workflow.api.views import (
     token_required,
 )
 from workflow.cases.models import Case
+from workflow.cases.preconditions import start_refusals
 from workflow.cases.queries import paginate
 from workflow.cases.views import start_case
+from workflow.engine import store
 from workflow.engine.errors import Invalid, WorkflowError
 from workflow.extensions import csrf, db
 from workflow.funds import operations as funds
@@ -137,8 +139,11 @@ def show(project_id: int) -> str:
     cases = db.session.execute(db.select(Case).where(
         Case.subject_type == "project", Case.subject_id == project.id).order_by(Case.id)
     ).scalars().all()
+    # A start the project's state forbids (入库 twice, 出库 before 入库) is not offered.
+    refusals = {key: start_refusals(store.current(key), project) for key in PROCEDURES}
     return render_template("projects/show.html", project=project, cases=cases,
-                           sources=sources_in_scope(current_user), **_money_rows(project))
+                           sources=sources_in_scope(current_user), refusals=refusals,
+                           **_money_rows(project))
 
 
 @projects.post("/projects/<int:project_id>/cases/<procedure>")

@@ -132,7 +132,7 @@ def household_agrees(ctx) -> list[str]:
     return [] if ctx.values.get("agreed") else ["户主未确认同意退出，退出程序不能继续"]
 
 
-@guard("household_registered_poor")
+@guard("household_registered_poor", subject_only=True)
 def household_registered_poor(ctx) -> list[str]:
     status = ctx.subject.status
     if status != "registered_poor":
