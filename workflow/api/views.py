@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
+from workflow.api.inputs import BadRequest, request_json
 from workflow.audit import register
 from workflow.audit.chain import trail
 from workflow.audit.models import RegisterEvent
@@ -24,7 +24,8 @@ from workflow.cases.schemas import (
     dump_events,
 )
 from workflow.engine import store
-from workflow.engine.errors import Invalid, NotFound, WorkflowError
+from workflow.engine.errors import Invalid, NotFound
+from workflow.engine.fields import parse_int
 from workflow.extensions import db
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
@@ -33,25 +34,10 @@ from workflow.registry.operations import create_household
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class BadRequest(WorkflowError):
-    status = 400
-
-
-class TooLarge(WorkflowError):
-    status = 413
-
-
 def json_body() -> dict:
-    """The request's JSON object, or 400/413 with a Chinese message."""
-    if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
-        raise TooLarge("请求内容过大")
-    raw = request.get_data(cache=True)
-    if len(raw) > current_app.config["MAX_JSON_BYTES"]:
-        raise TooLarge("请求内容过大")
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("请求体不是合法的 JSON") from None
+    """The request's JSON object, or 400/413/422 with a Chinese message (the limits live
+    in workflow/api/inputs.py, shared with the request check)."""
+    body = request_json()
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
     return body
@@ -83,9 +69,10 @@ def _int_arg(name: str, default: int, low: int = 1, high: int = 10**9) -> int:
     value = request.args.get(name, "")
     if not value:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    number = parse_int(value, low, high)
+    if number is None:
         raise Invalid("查询参数有误", {name: [f"「{name}」应为 {low} 至 {high} 的整数"]})
-    return int(value)
+    return number
 
 
 def _date_arg(name: str) -> dt.date | None:

@@ -12,21 +12,22 @@ from workflow.cases.deadlines import due_date, is_overdue
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
 from workflow.engine import store
+from workflow.engine.fields import Id, StrictInteger, StrictString, UtcDateTime
 from workflow.extensions import db
 
 
 def _msgs(label: str) -> dict[str, str]:
     return {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
-            "invalid": f"「{label}」格式不正确"}
+            "invalid": f"「{label}」格式不正确", "nul": f"「{label}」不能含有空字符"}
 
 
 class CaseCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    procedure = fields.String(required=True, error_messages=_msgs("流程"))
-    subject_id = fields.Integer(required=True, strict=False, error_messages=_msgs("对象编号"))
-    role = fields.String(load_default=None)
+    procedure = StrictString(required=True, error_messages=_msgs("流程"))
+    subject_id = Id(required=True, error_messages=_msgs("对象编号"))
+    role = StrictString(load_default=None, error_messages=_msgs("角色"))
     data = fields.Dict(load_default=dict)
 
 
@@ -34,14 +35,14 @@ class ActionRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    version = fields.Integer(required=True, strict=True, error_messages={
+    version = StrictInteger(required=True, minimum=0, error_messages={
         **_msgs("版本号"), "invalid": "「版本号」必须是整数"})
-    opinion = fields.String(load_default="", allow_none=True,
-                            error_messages={"invalid": "「意见」必须是文字"})
+    opinion = StrictString(load_default="", allow_none=True, error_messages={
+        "invalid": "「意见」必须是文字", "nul": "「意见」不能含有空字符"})
     data = fields.Dict(load_default=dict, allow_none=True,
                        error_messages={"invalid": "「表单数据」必须是对象"})
-    role = fields.String(load_default=None, validate=validate.OneOf(
-        list(ROLES), error="「角色」不存在"))
+    role = StrictString(load_default=None, validate=validate.OneOf(
+        list(ROLES), error="「角色」不存在"), error_messages=_msgs("角色"))
 
 
 class ActionSchema(Schema):
@@ -77,8 +78,8 @@ class CaseSchema(Schema):
     subject = fields.Nested(SubjectSchema)
     data = fields.Dict()
     cosigns = fields.Dict()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     due_on = fields.Date(allow_none=True)
     overdue = fields.Boolean()
     actions = fields.List(fields.Nested(ActionSchema))
@@ -99,7 +100,7 @@ class EventSchema(Schema):
     decision = fields.String()
     opinion = fields.String()
     data = fields.Dict()
-    at = fields.DateTime()
+    at = UtcDateTime()
     prev_hash = fields.String()
     hash = fields.String()
 

@@ -11,7 +11,7 @@ from workflow.auth.models import READ_ONLY_ROLES, RoleAssignment, User
 from workflow.cases.models import Case
 from workflow.cases.operations import append_event
 from workflow.engine import store
-from workflow.engine.errors import Forbidden, Invalid, NotFound
+from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.evidence.checks import check_upload
 from workflow.evidence.models import Attachment
 from workflow.extensions import db
@@ -32,14 +32,28 @@ def storage_path(sha256: str) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / sha256[:2] / sha256
 
 
-def _store(data: bytes, sha256: str) -> None:
+def _store(data: bytes, sha256: str) -> bool:
+    """Write the bytes under their hash; True when this call created the file."""
     path = storage_path(sha256)
     if path.exists():
-        return  # same content, same name: stored once
+        return False  # same content, same name: stored once
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # atomic: a reader never sees half a file
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def _unstore(sha256: str) -> None:
+    """Remove a file this request created when its row was not committed, unless a
+    committed attachment (a concurrent upload of the same bytes) now points to it."""
+    referenced = db.session.execute(db.select(Attachment.id).where(
+        Attachment.sha256 == sha256).limit(1)).first()
+    if referenced is None:
+        storage_path(sha256).unlink(missing_ok=True)
 
 
 def attach(case: Case, kind: str, data: bytes, filename: str | None,
@@ -55,17 +69,25 @@ def attach(case: Case, kind: str, data: bytes, filename: str | None,
         raise Invalid("证明材料种类不正确", {"kind": [f"「材料种类」必须是：{offered}"]})
     checked = check_upload(data, filename, declared_type,
                            current_app.config["UPLOAD_MAX_BYTES"])
+    if version is not None and version != case.version:
+        raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")  # before the disk
     sha256 = hashlib.sha256(data).hexdigest()
-    _store(data, sha256)
+    created = _store(data, sha256)
     attachment = Attachment(case_id=case.id, kind=kind, filename=checked.filename,
                             content_type=checked.content_type, size=len(data),
                             sha256=sha256, state=case.state, uploaded_by_id=actor.id,
                             uploaded_by_name=actor.display_name)
-    db.session.add(attachment)
-    append_event(case, actor, assignment, action="attach",
-                 action_title=f"上传证明材料：{kinds[kind]}",
-                 data={"kind": kind, "filename": checked.filename, "sha256": sha256,
-                       "size": len(data)}, version=version)
+    try:
+        db.session.add(attachment)
+        append_event(case, actor, assignment, action="attach",
+                     action_title=f"上传证明材料：{kinds[kind]}",
+                     data={"kind": kind, "filename": checked.filename, "sha256": sha256,
+                           "size": len(data)}, version=version)
+    except Exception:
+        db.session.rollback()
+        if created:  # a refused upload leaves no file behind
+            _unstore(sha256)
+        raise
     return attachment
 
 

@@ -19,6 +19,7 @@ from workflow.api.views import token_required
 from workflow.cases.models import Case
 from workflow.cases.presenters import case_page
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
+from workflow.engine.fields import parse_int, utc_iso
 from workflow.evidence.models import Attachment
 from workflow.evidence.operations import attach, attachments_of, storage_path
 from workflow.extensions import csrf, db
@@ -34,8 +35,10 @@ def _upload(case: Case, user) -> Attachment:
     if file is None or not file.filename:
         raise Invalid("请选择要上传的文件", {"file": ["「文件」为必填项"]})
     version = request.form.get("version", "")
+    if version and parse_int(version) is None:
+        raise Invalid("版本号有误", {"version": ["「版本号」必须是整数"]})
     return attach(case, request.form.get("kind", ""), file.read(), file.filename,
-                  file.mimetype, user, version=int(version) if version.isdigit() else None)
+                  file.mimetype, user, version=parse_int(version) if version else None)
 
 
 def _send(case: Case, attachment_id: int) -> Response:
@@ -84,7 +87,7 @@ def attachment_json(row: Attachment) -> dict:
     return {"id": row.id, "kind": row.kind, "filename": row.filename,
             "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
             "state": row.state, "uploaded_by": row.uploaded_by_name,
-            "uploaded_at": row.uploaded_at.isoformat()}
+            "uploaded_at": utc_iso(row.uploaded_at)}
 
 
 @evidence_api.get("/cases/<int:case_id>/evidence")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflow.engine.fields import BoundedDecimal, Id, StrictInteger, StrictString
 from workflow.projects.models import CATEGORIES, NATURES
 
 DATE = "必须是日期（年-月-日）"
@@ -10,18 +11,18 @@ DATE = "必须是日期（年-月-日）"
 
 def _msgs(label: str, kind: str = "格式不正确") -> dict[str, str]:
     return {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
-            "invalid": f"「{label}」{kind}"}
+            "invalid": f"「{label}」{kind}", "nul": f"「{label}」不能含有空字符"}
 
 
 def _text(label: str, max_len: int) -> fields.String:
-    return fields.String(required=True, error_messages=_msgs(label), validate=[
+    return StrictString(required=True, error_messages=_msgs(label), validate=[
         validate.Length(min=1, error=f"「{label}」为必填项"),
         validate.Length(max=max_len, error=f"「{label}」不能超过 {max_len} 个字")])
 
 
 def _count(label: str) -> fields.Integer:
-    return fields.Integer(
-        required=True, strict=False, error_messages=_msgs(label, "必须是整数"),
+    return StrictInteger(
+        required=True, error_messages=_msgs(label, "必须是整数"),
         validate=validate.Range(0, 100000, error=f"「{label}」应在 0 至 100000 之间"))
 
 
@@ -38,22 +39,22 @@ class ProjectCreateSchema(Schema):
         unknown = RAISE
 
     name = _text("项目名称", 100)
-    category = fields.String(
+    category = StrictString(
         required=True, error_messages=_msgs("项目类别"), validate=validate.OneOf(
             list(CATEGORIES),
             error="「项目类别」必须是：" + "、".join(t for t, _ in CATEGORIES.values())))
-    nature = fields.String(
+    nature = StrictString(
         required=True, error_messages=_msgs("建设性质"), validate=validate.OneOf(
             list(NATURES), error="「建设性质」必须是：" + "、".join(NATURES.values())))
-    village = fields.String(required=True, error_messages=_msgs("实施地点（村代码）"))
-    year = fields.Integer(
-        required=True, strict=False, error_messages=_msgs("年度", "必须是整数"),
+    village = StrictString(required=True, error_messages=_msgs("实施地点（村代码）"))
+    year = StrictInteger(
+        required=True, error_messages=_msgs("年度", "必须是整数"),
         validate=validate.Range(2014, 2035, error="「年度」应在 2014 至 2035 之间"))
     location = _text("建设地点", 200)
     starts_on = fields.Date(required=True, error_messages=_msgs("开工时间", DATE))
     ends_on = fields.Date(required=True, error_messages=_msgs("完工时间", DATE))
     responsible_unit = _text("责任单位", 100)
-    budget = fields.Decimal(required=True, places=2, allow_nan=False, error_messages={
+    budget = BoundedDecimal(required=True, places=2, error_messages={
         **_msgs("概算投资", "必须是金额（元）"), "special": "「概算投资」必须是金额（元）"},
         validate=validate.Range(1, 1_000_000_000, error="「概算投资」应在 1 至 10 亿元之间"))
     planned_sources = _text("资金来源", 200)
@@ -82,3 +83,17 @@ class ProjectCreateSchema(Schema):
             errors["beneficiary_poor_people"] = ["「受益贫困人口」不能少于「受益贫困户数」"]
         if errors:
             raise ValidationError(errors)
+
+
+class AllocationRequestSchema(Schema):
+    """POST /api/v1/projects/<id>/allocations; the money rules stay in funds.allocate."""
+
+    class Meta:
+        unknown = RAISE
+
+    source_id = Id(required=True, error_messages=_msgs("资金来源", "必须是资金来源编号"))
+    amount = BoundedDecimal(required=True, places=None, error_messages={
+        **_msgs("安排金额", "必须是金额（元），如 12000.50"),
+        "special": "「安排金额」必须是金额（元），如 12000.50"},
+        metadata={"description": "元，最多两位小数；用字符串传递以免浮点误差，如 \"12000.50\""})
+    document_no = _text("资金下达文号", 64)

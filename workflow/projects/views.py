@@ -26,6 +26,7 @@ from workflow.api.views import (
     api_page,
     in_village_arg,
     json_body,
+    load,
     token_required,
 )
 from workflow.cases.models import Case
@@ -41,6 +42,7 @@ from workflow.jurisdictions.scope import get_in_scope, places_in_scope, scope_fi
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
 from workflow.projects.operations import PROPOSERS, register_project
+from workflow.projects.schemas import AllocationRequestSchema
 
 projects = Blueprint("projects", __name__)
 projects_api = Blueprint("projects_api", __name__, url_prefix="/api/v1")
@@ -228,9 +230,9 @@ def api_project(project_id: int):
 @projects_api.post("/projects/<int:project_id>/allocations")
 @token_required
 def api_allocate(project_id: int):
-    body = json_body()
-    row = funds.allocate(project_id, body.get("source_id", ""), body.get("amount", ""),
-                         str(body.get("document_no") or ""), g.user, channel="api")
+    body = load(AllocationRequestSchema(), json_body())  # types; the rules: funds.allocate
+    row = funds.allocate(project_id, body["source_id"], body["amount"], body["document_no"],
+                         g.user, channel="api")
     return jsonify({"id": row.id, "project_id": row.project_id, "source_id": row.source_id,
                     "amount": str(row.amount), "document_no": row.document_no}), 201
 

@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from workflow.engine.fields import StrictInteger, StrictString
 from workflow.registry.models import HOUSEHOLD_STATUSES
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -33,7 +34,7 @@ def id_number_problem(number: str) -> str | None:
 
 def _msgs(label: str, **extra: str) -> dict[str, str]:
     base = {"required": f"「{label}」为必填项", "null": f"「{label}」不能为空",
-            "invalid": f"「{label}」格式不正确"}
+            "invalid": f"「{label}」格式不正确", "nul": f"「{label}」不能含有空字符"}
     return {**base, **extra}
 
 
@@ -41,10 +42,10 @@ def _text(label: str, max_len: int, required: bool = True) -> fields.String:
     validators = [validate.Length(max=max_len, error=f"「{label}」不能超过 {max_len} 个字")]
     if required:
         validators.append(validate.Length(min=1, error=f"「{label}」为必填项"))
-    return fields.String(required=required, error_messages=_msgs(label), validate=validators)
+    return StrictString(required=required, error_messages=_msgs(label), validate=validators)
 
 
-class IdNumberField(fields.String):
+class IdNumberField(StrictString):
     def __init__(self, label: str, **kwargs):
         super().__init__(error_messages=_msgs(label), **kwargs)
         self.label = label
@@ -74,20 +75,24 @@ class HouseholdCreateSchema(Schema):
 
     head_name = _text("户主姓名", 64)
     id_number = IdNumberField("户主身份证号", required=True)
-    village = fields.String(required=True, error_messages=_msgs("所属村（代码）"))
-    phone = fields.String(load_default=None, validate=validate.Regexp(
-        r"^1\d{10}$", error="「联系电话」应为 11 位手机号码"))
+    village = StrictString(required=True, error_messages=_msgs("所属村（代码）"))
+    phone = StrictString(load_default=None, error_messages=_msgs("联系电话"),
+                         validate=validate.Regexp(r"^1\d{10}$",
+                                                  error="「联系电话」应为 11 位手机号码"))
     address = _text("住址", 200, required=False)
-    status = fields.String(load_default="registered_poor", validate=validate.OneOf(
-        list(HOUSEHOLD_STATUSES), error="「户状态」必须是：" + "、".join(HOUSEHOLD_STATUSES)))
-    registered_year = fields.Integer(load_default=None, validate=validate.Range(
+    status = StrictString(load_default="registered_poor", error_messages=_msgs("户状态"),
+                          validate=validate.OneOf(list(HOUSEHOLD_STATUSES),
+                                                  error="「户状态」必须是：" + "、".join(
+                                                      HOUSEHOLD_STATUSES)))
+    registered_year = StrictInteger(load_default=None, validate=validate.Range(
         2014, 2035, error="「建档年度」应在 2014 至 2035 之间"),
         error_messages=_msgs("建档年度", invalid="「建档年度」必须是整数"))
     dibao = fields.Boolean(load_default=False,
                            error_messages=_msgs("低保户", invalid="「低保户」必须是“是”或“否”"))
     tekun = fields.Boolean(load_default=False,
                            error_messages=_msgs("特困供养", invalid="「特困供养」必须是“是”或“否”"))
-    bank_account = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+    bank_account = StrictString(load_default=None, allow_none=True,
+                               error_messages=_msgs("一卡通账号"), validate=validate.Regexp(
         r"^\d{12,24}$", error="「一卡通账号」应为 12 至 24 位数字"))
     members = fields.List(fields.Nested(MemberSchema), load_default=list,
                           validate=validate.Length(max=30, error="「家庭成员」最多 30 人"))
