@@ -1,24 +1,62 @@
-"""The OpenAPI 3 document of /api/v1, built with apispec from the marshmallow schemas."""
+"""The OpenAPI 3 document of /api/v1, built with apispec from the marshmallow schemas.
+
+Operations are keyed by the Flask rule they document (``/api/v1/cases/<int:case_id>``),
+so path parameters and their bounds come from the route itself, and tests compare the
+document with ``app.url_map`` both ways (every documented path served, every served
+/api/v1 route documented).
+"""
 from __future__ import annotations
+
+import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from workflow.api.inputs import MAX_JSON_DEPTH
 from workflow.cases.schemas import ActionRequestSchema, CaseCreateSchema, CaseSchema, EventSchema
+from workflow.engine.fields import MAX_ID
 from workflow.housing.schemas import HouseCreateSchema
-from workflow.projects.schemas import ProjectCreateSchema
+from workflow.projects.models import ASSET_CLASSES
+from workflow.projects.schemas import AllocationRequestSchema, ProjectCreateSchema
+from workflow.registry.models import HOUSEHOLD_STATUSES
+from workflow.registry.roster import EXPORT_FILES
 from workflow.registry.schemas import HouseholdCreateSchema
 
 ERRORS = {
+    "400": f"请求体不是合法的 JSON，或嵌套超过 {MAX_JSON_DEPTH} 层",
     "401": "未登录或令牌失效",
     "403": "角色无权办理",
     "404": "不存在或不在管辖范围内",
     "409": "版本已变化，或当前状态不能办理此操作",
-    "422": "表单错误 {errors: {字段: [信息]}} 或 {errors: {_guards: [原因]}}",
+    "413": "请求内容过大",
+    "422": "表单或查询参数错误 {errors: {字段: [信息]}} 或 {errors: {_guards: [原因]}}；"
+           "任何文字含空字符（\\x00）亦同",
 }
+UTC = "UTC 时间（ISO 8601，以 Z 结尾）；北京时间为其加 8 小时"
+STRING = {"type": "string"}
+QUERY = {  # every query parameter a /api/v1 view reads, as the view checks it
+    "village": {**STRING, "description": "村（或乡镇）代码，须在管辖范围内"},
+    "jurisdiction": {**STRING, "description": "行政区划代码，须在管辖范围内"},
+    "status": {"type": "string", "enum": list(HOUSEHOLD_STATUSES)},
+    "q": {**STRING, "description": "户主姓名（开头或结尾）"},
+    "procedure": {**STRING, "description": "流程标识，如 household_exit"},
+    "state": STRING,
+    "from": {"type": "string", "format": "date", "description": "起始日期（北京时间）"},
+    "to": {"type": "string", "format": "date", "description": "截止日期（北京时间）"},
+    "overdue": {"type": "string", "enum": ["1", "true", "0", "false"]},
+    "class": {"type": "string", "enum": list(ASSET_CLASSES)},
+    "page": {"type": "integer", "minimum": 1, "maximum": 10**9},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+    "year": {"type": "integer", "minimum": 2014, "maximum": 2035},
+}
+PATH = {  # string path parameters whose values are a closed set
+    "fmt": {"type": "string", "enum": list(EXPORT_FILES)},
+}
+PAGE = ("page", "per_page")
 
 
-def _op(summary: str, ok: str, body: str | None = None, response: str | None = None,
+def _op(summary: str, ok: str, body: str | dict | None = None, response: str | None = None,
         errors: tuple[str, ...] = ("401",), params: tuple[str, ...] = ()) -> dict:
     op: dict = {"summary": summary, "security": [{"bearer": []}],
                 "responses": {ok: {"description": "成功"}}}
@@ -27,12 +65,111 @@ def _op(summary: str, ok: str, body: str | None = None, response: str | None = N
     if body:
         op["requestBody"] = {"required": True,
                              "content": {"application/json": {"schema": body}}}
+        errors = tuple(dict.fromkeys(("400", "413", *errors)))
+    if params:
+        errors = tuple(dict.fromkeys((*errors, "422")))
     for code in errors:
         op["responses"][code] = {"description": ERRORS[code]}
     if params:
-        op["parameters"] = [{"name": p, "in": "query", "required": False,
-                             "schema": {"type": "string"}} for p in params]
+        op["parameters"] = [{"name": p, "in": "query", "required": False, "schema": QUERY[p]}
+                            for p in params]
     return op
+
+
+def _path_parameters(rule: str) -> tuple[str, list[dict]]:
+    """``/cases/<int:case_id>`` -> ``/cases/{case_id}`` and its parameters, integer ones
+    bounded as the route's converter bounds them (0..MAX_ID: beyond that, 404)."""
+    parameters = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        schema = ({"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
+                  else PATH.get(name, {"type": "string", "minLength": 1}))
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), parameters
+
+
+def operations() -> dict[str, dict[str, dict]]:
+    """{Flask rule: {method: operation}} for every documented route."""
+    token_body = {"type": "object", "required": ["username", "password"],
+                  "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
+    login = _op("获取令牌", "200", body=token_body, errors=("422",))
+    login["security"] = []
+    login["responses"]["200"]["content"] = {"application/json": {"schema": {
+        "type": "object", "properties": {"token": STRING, "expires_at": {
+            "type": "string", "format": "date-time", "description": UTC}}}}}
+    login["responses"]["401"] = {"description": "用户名或密码错误"}
+    login["responses"]["429"] = {"description": "失败次数过多"}
+    upload = _op("上传证明材料（JPEG、PNG、PDF，按内容核验）", "201",
+                 errors=("401", "403", "404", "409", "413", "422"))
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["kind", "file"],
+        "properties": {"kind": {"type": "string"},
+                       "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                       "file": {"type": "string", "format": "binary"}}}}}}
+    roster = _op("导入建档立卡名册（一个 .xlsx，或一至两个 .csv）", "200",
+                 errors=("401", "403", "413", "422"))
+    roster["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": {"file": {
+            "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}
+    v1 = "/api/v1"
+    return {
+        f"{v1}/auth/token": {"post": login},
+        f"{v1}/procedures": {"get": _op("已加载的流程定义", "200")},
+        f"{v1}/forms/<key>": {"get": _op("表单字段", "200", errors=("401", "404"))},
+        f"{v1}/jurisdictions": {"get": _op("管辖范围内的行政区划", "200")},
+        f"{v1}/households": {
+            "get": _op("建档立卡户列表", "200", params=("village", "status", "q", *PAGE)),
+            "post": _op("登记农户", "201", body="HouseholdCreate",
+                        errors=("401", "403", "422"))},
+        f"{v1}/households/<int:household_id>": {
+            "get": _op("建档立卡户", "200", errors=("401", "404"))},
+        f"{v1}/households/export.<fmt>": {
+            "get": _op("导出建档立卡名册（按角色脱敏，导出完整信息留痕）", "200",
+                       errors=("401", "403", "422"))},
+        f"{v1}/households/import": {"post": roster},
+        f"{v1}/cases": {
+            "get": _op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from",
+                                               "to", "overdue", *PAGE)),
+            "post": _op("发起案件", "201", body="CaseCreate", response="Case",
+                        errors=("401", "403", "404", "409", "422"))},
+        f"{v1}/cases/<int:case_id>": {
+            "get": _op("案件详情", "200", response="Case", errors=("401", "404"))},
+        f"{v1}/cases/<int:case_id>/actions/<name>": {
+            "post": _op("办理（签署）", "200", body="ActionRequest", response="Case",
+                        errors=("401", "403", "404", "409", "422"))},
+        f"{v1}/cases/<int:case_id>/trail": {
+            "get": _op("审计留痕", "200", errors=("401", "404"))},
+        f"{v1}/register/trail": {
+            "get": _op("建档留痕（登记农户、房屋、项目，导入名册；按村哈希链）", "200",
+                       errors=("401", "422"), params=("village", *PAGE))},
+        f"{v1}/houses": {
+            "get": _op("房屋列表（危房改造）", "200", params=("village", *PAGE)),
+            "post": _op("登记房屋", "201", body="HouseCreate",
+                        errors=("401", "403", "404", "422"))},
+        f"{v1}/houses/<int:house_id>": {
+            "get": _op("房屋及鉴定记录", "200", errors=("401", "404"))},
+        f"{v1}/cases/<int:case_id>/archive": {
+            "get": _op("档案（批准一户、建档一户）", "200", errors=("401", "404"))},
+        f"{v1}/cases/<int:case_id>/evidence": {
+            "get": _op("证明材料列表", "200", errors=("401", "404")), "post": upload},
+        f"{v1}/cases/<int:case_id>/evidence/<int:attachment_id>": {
+            "get": _op("下载证明材料", "200", errors=("401", "404"))},
+        f"{v1}/projects": {
+            "get": _op("扶贫项目列表", "200", params=("village", *PAGE)),
+            "post": _op("登记项目", "201", body="ProjectCreate", errors=("401", "403", "422"))},
+        f"{v1}/projects/<int:project_id>": {
+            "get": _op("项目详情（含已安排、已拨付）", "200", errors=("401", "404"))},
+        f"{v1}/projects/<int:project_id>/allocations": {
+            "post": _op("安排资金（未入库项目、超预算均被拒绝）", "201",
+                        body="AllocationRequest", errors=("401", "403", "404", "422"))},
+        f"{v1}/fund-sources": {"get": _op("资金来源及预算余额", "200")},
+        f"{v1}/assets": {
+            "get": _op("扶贫资产登记", "200", params=("jurisdiction", "class", *PAGE))},
+        f"{v1}/monitoring/flags": {
+            "get": _op("收入低于监测标准、尚未纳入监测的农户", "200", params=("year",))},
+        f"{v1}/openapi.json": {"get": {"summary": "本文档", "security": [],
+                                       "responses": {"200": {"description": "成功"}}}},
+        **_document_operations(),
+    }
 
 
 def spec() -> dict:
@@ -44,92 +181,47 @@ def spec() -> dict:
                          ("Case", CaseSchema), ("Event", EventSchema),
                          ("HouseholdCreate", HouseholdCreateSchema),
                          ("HouseCreate", HouseCreateSchema),
-                         ("ProjectCreate", ProjectCreateSchema)):
+                         ("ProjectCreate", ProjectCreateSchema),
+                         ("AllocationRequest", AllocationRequestSchema)):
         doc.components.schema(name, schema=schema)
-    token_body = {"type": "object", "required": ["username", "password"],
-                  "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
-    login = _op("获取令牌", "200", body=token_body, errors=())
-    login["security"] = []
-    login["responses"]["401"] = {"description": "用户名或密码错误"}
-    login["responses"]["429"] = {"description": "失败次数过多"}
-    doc.path("/api/v1/auth/token", operations={"post": login})
-    doc.path("/api/v1/procedures", operations={"get": _op("已加载的流程定义", "200")})
-    doc.path("/api/v1/forms/{key}",
-             operations={"get": _op("表单字段", "200", errors=("401", "404"))})
-    doc.path("/api/v1/jurisdictions", operations={"get": _op("管辖范围内的行政区划", "200")})
-    doc.path("/api/v1/households", operations={
-        "get": _op("建档立卡户列表", "200", params=("village", "status", "q", "page", "per_page")),
-        "post": _op("登记农户", "201", body="HouseholdCreate", errors=("401", "403", "422"))})
-    doc.path("/api/v1/cases", operations={
-        "get": _op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from", "to",
-                                           "overdue", "page", "per_page")),
-        "post": _op("发起案件", "201", body="CaseCreate", response="Case",
-                    errors=("401", "403", "404", "409", "422"))})
-    doc.path("/api/v1/cases/{id}", operations={
-        "get": _op("案件详情", "200", response="Case", errors=("401", "404"))})
-    doc.path("/api/v1/cases/{id}/actions/{name}", operations={
-        "post": _op("办理（签署）", "200", body="ActionRequest", response="Case",
-                    errors=("401", "403", "404", "409", "422"))})
-    doc.path("/api/v1/cases/{id}/trail", operations={
-        "get": _op("审计留痕", "200", errors=("401", "404"))})
-    doc.path("/api/v1/register/trail", operations={
-        "get": _op("建档留痕（登记农户、房屋、项目，导入名册；按村哈希链）", "200",
-                   errors=("401", "422"), params=("village", "page", "per_page"))})
-    doc.path("/api/v1/houses", operations={
-        "get": _op("房屋列表（危房改造）", "200", params=("village", "page", "per_page")),
-        "post": _op("登记房屋", "201", body="HouseCreate", errors=("401", "403", "404", "422"))})
-    doc.path("/api/v1/houses/{id}", operations={
-        "get": _op("房屋及鉴定记录", "200", errors=("401", "404"))})
-    doc.path("/api/v1/cases/{id}/archive", operations={
-        "get": _op("档案（批准一户、建档一户）", "200", errors=("401", "404"))})
-    upload = _op("上传证明材料（JPEG、PNG、PDF，按内容核验）", "201",
-                 errors=("401", "403", "404", "409", "422"))
-    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["kind", "file"],
-        "properties": {"kind": {"type": "string"}, "version": {"type": "integer"},
-                       "file": {"type": "string", "format": "binary"}}}}}}
-    doc.path("/api/v1/cases/{id}/evidence", operations={
-        "get": _op("证明材料列表", "200", errors=("401", "404")), "post": upload})
-    doc.path("/api/v1/cases/{id}/evidence/{attachment_id}", operations={
-        "get": _op("下载证明材料", "200", errors=("401", "404"))})
-    doc.path("/api/v1/projects", operations={
-        "get": _op("扶贫项目列表", "200", params=("village", "page", "per_page")),
-        "post": _op("登记项目", "201", body="ProjectCreate", errors=("401", "403", "422"))})
-    doc.path("/api/v1/projects/{id}", operations={
-        "get": _op("项目详情（含已安排、已拨付）", "200", errors=("401", "404"))})
-    allocation = {"type": "object", "required": ["source_id", "amount", "document_no"],
-                  "properties": {"source_id": {"type": "integer"},
-                                 "amount": {"type": "string", "example": "12000.50"},
-                                 "document_no": {"type": "string"}}}
-    doc.path("/api/v1/projects/{id}/allocations", operations={
-        "post": _op("安排资金（未入库项目、超预算均被拒绝）", "201", body=allocation,
-                    errors=("401", "403", "404", "422"))})
-    doc.path("/api/v1/fund-sources", operations={"get": _op("资金来源及预算余额", "200")})
-    doc.path("/api/v1/assets", operations={
-        "get": _op("扶贫资产登记", "200", params=("jurisdiction", "class", "page", "per_page"))})
-    _document_paths(doc)
-    return doc.to_dict()
+    for rule, ops in operations().items():
+        path, parameters = _path_parameters(rule)
+        doc.path(path, operations=ops, parameters=parameters or None)
+    return _plain_numbers(doc.to_dict())
 
 
-def _document_paths(doc: APISpec) -> None:
+def _plain_numbers(value):
+    """Decimal bounds (apispec writes a Decimal field's Range as Decimal) as JSON numbers,
+    not the strings Flask's JSON would make of them."""
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _document_operations() -> dict[str, dict]:
     """The printed documents (outside /api/v1, same bearer token) and the public check."""
     pdf = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
-    for path, summary, errors in (
-            ("/cases/{id}/sheet.pdf", "审批表（A4，每个签署环节一行）", ("401", "404")),
-            ("/cases/{id}/cover.pdf", "档案封面（含档案编号）", ("401", "404")),
-            ("/cases/{id}/notice.pdf", "案件所在的公示（不含完整身份证号等个人信息）",
+    out: dict[str, dict] = {}
+    for rule, summary, errors in (
+            ("/cases/<int:case_id>/sheet.pdf", "审批表（A4，每个签署环节一行）", ("401", "404")),
+            ("/cases/<int:case_id>/cover.pdf", "档案封面（含档案编号）", ("401", "404")),
+            ("/cases/<int:case_id>/notice.pdf", "案件所在的公示（不含完整身份证号等个人信息）",
              ("401", "404")),
-            ("/cases/{id}/announcement.pdf", "公告（县级审定后）", ("401", "404", "409")),
-            ("/villages/{code}/notice.pdf", "村公示栏：本村公示中的案件", ("401", "404"))):
-        op = _op(summary, "200", errors=errors)
+            ("/cases/<int:case_id>/announcement.pdf", "公告（县级审定后）",
+             ("401", "404", "409")),
+            ("/villages/<code>/notice.pdf", "村公示栏：本村公示中的案件", ("401", "404"))):
+        op = _op(summary, "200", errors=errors, params=("procedure",)
+                 if rule.startswith("/villages") else ())
         op["responses"]["200"]["content"] = pdf
         if "409" in errors:
             op["responses"]["409"] = {"description": "尚未经县级审定"}
-        if path.startswith("/villages"):
-            op["parameters"] = [{"name": "procedure", "in": "query", "required": False,
-                                 "schema": {"type": "string"}}]
-        doc.path(path, operations={"get": op})
+        out[rule] = {"get": op}
     check = {"summary": "纸质文书核验（公开，不显示个人信息）：有效、已过期或无法识别",
              "security": [], "responses": {"200": {
                  "description": "核验结果页", "content": {"text/html": {}}}}}
-    doc.path("/verify/{case_id}/{code}", operations={"get": check})
+    out["/verify/<int:case_id>/<code>"] = {"get": check}
+    return out
