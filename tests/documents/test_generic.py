@@ -45,7 +45,7 @@ fields:
      choices: {illness: 因病, disaster: 因灾, accident: 意外事故}}
   - {name: amount, label: 申请金额（元）, type: decimal, required: true, min: 0, max: 50000}
   - {name: household_size, label: 家庭人口（人）, type: integer, required: true, min: 1}
-  - {name: lost_harvest, label: 当年绝收, type: boolean, required: true}
+  - {name: lost_harvest, label: 当年绝收, type: boolean, required: true, must_be: true}
   - {name: occurred_on, label: 发生日期, type: date, required: true}
   - {name: notes, label: 情况说明, type: text}
 """
@@ -74,8 +74,10 @@ def test_generic_procedure_sheet_has_a_row_per_step_filled_from_the_trail(generi
         client = generic_app.test_client()
         api = {name: Api(client, name) for name in ("clerk", "team", "township")}
         household = world.households[0]
-        case_id = api["clerk"].post("/api/v1/cases", json={
-            "procedure": "hardship_relief", "subject_id": household.id}).get_json()["id"]
+        made = api["clerk"].post("/api/v1/cases", json={
+            "procedure": "hardship_relief", "subject_id": household.id})
+        assert made.status_code == 201, made.get_json()
+        case_id = made.get_json()["id"]
 
         def act(who, action, data=None, opinion="同意"):
             response = api[who].act(case_id, action, data, opinion=opinion)
