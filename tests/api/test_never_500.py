@@ -207,3 +207,41 @@ def test_a_refused_upload_leaves_no_file(apis, world, app):
     assert upload(clerk, case_id, "photo_before", jpeg_bytes("blue"), "a.jpg",
                   "image/jpeg").status_code == 201
     assert len(_files(folder)) == len(before) + 1
+
+
+def test_odd_numbers_in_browser_pages_and_files(apis, world, as_user, client):
+    """The numbers pages and files read outside the API: "²" is a digit to isdigit() but
+    not to int(), and an id past 2**31 overflows PostgreSQL."""
+    import csv
+    import io
+
+    from tests.registry.test_export_safety import roster_rows
+    from workflow.registry.roster import import_roster
+
+    county = as_user("county")
+    assert county.get("/cases?page=²").status_code == 200
+    assert county.get(f"/cases?page={2**63}").status_code == 200
+    auditor = as_user("auditor")
+    for case in ("²", str(2**31), str(2**63)):
+        assert auditor.get(f"/oversight/trail.xlsx?case={case}").status_code == 404
+    assert client.get(f"/verify?case={2**31}&code=abc").status_code == 200
+    assert client.get("/verify?case=²&code=abc").status_code == 200
+    rows = roster_rows("王建国")
+    rows[1][10] = "²"  # 建档年度
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    report = import_roster([("m.csv", out.getvalue().encode())], world.users["clerk"])
+    assert "家庭成员表第 2 行「建档年度」应为 2014 至 2035 的整数" in report.problems
+
+
+def test_a_multipart_part_without_a_name_is_no_500(apis, world):
+    """Found by schemathesis: a part without a name reaches the form as a field named
+    None."""
+    clerk = apis["clerk"]
+    case_id = start(apis, make_house(world.households[0]))
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\n{}\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nphoto_before\r\n"
+            b"--b--\r\n")
+    response = clerk.client.post(f"/api/v1/cases/{case_id}/evidence", headers=clerk.headers,
+                                 content_type="multipart/form-data; boundary=b", data=body)
+    assert response.status_code == 422

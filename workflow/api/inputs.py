@@ -104,11 +104,12 @@ def check_request() -> None:
             raise NotFound(f"「{name}」不存在")
     for source in (request.args, request.form):  # form is empty unless the body is one
         for name, values in source.lists():
-            if "\x00" in name or any("\x00" in v for v in values):
+            name = name or ""  # a multipart part may come without a name (None)
+            if "\x00" in name or any("\x00" in (v or "") for v in values):
                 raise _nul_refused(name.replace("\x00", "\\x00"))
     for name, files in request.files.lists():
         if any("\x00" in (f.filename or "") for f in files):
-            raise _nul_refused(name)
+            raise _nul_refused(name or "file")
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         request_json()
 

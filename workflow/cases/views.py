@@ -22,6 +22,7 @@ from workflow.cases.schemas import case_summaries
 from workflow.cases.starts import start_pages
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
+from workflow.engine.fields import parse_int
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVEL_TITLES
 from workflow.jurisdictions.scope import (
@@ -56,7 +57,7 @@ def _template_globals(state) -> None:
 def page_number() -> int:
     """The ``page`` argument, or 1 when it is missing or not a sensible page number."""
     value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+    return parse_int(value, 1, 10**6 - 1) or 1  # "²" is a digit to isdigit(), not to int()
 
 
 def _per_page() -> int:
@@ -155,12 +156,12 @@ def act(case_id: int, name: str) -> Response | tuple[str, int]:
     data = read_action_form(action.form, request.form)
     opinion = request.form.get("opinion", "")
     version = request.form.get("version", "").strip()
-    if not version.isdigit():
+    if parse_int(version) is None:
         attempt = Attempt(name, "页面缺少版本信息，请刷新页面后重新办理", values=data,
                           opinion=opinion)
         return _rerender(case, attempt, 400)
     try:
-        perform(case, name, current_user, version=int(version), opinion=opinion, data=data)
+        perform(case, name, current_user, version=parse_int(version), opinion=opinion, data=data)
     except Invalid as exc:
         return _rerender(case, Attempt(name, exc.message, exc.errors, data, opinion), 422)
     except (Conflict, Forbidden) as exc:

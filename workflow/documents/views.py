@@ -21,6 +21,7 @@ from workflow.documents import content, jobs, public, render, verify
 from workflow.documents.models import DocumentJob
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Invalid, NotFound
+from workflow.engine.fields import parse_id
 from workflow.extensions import db, limiter, login_manager
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope
 from workflow.notices.models import Notice
@@ -234,8 +235,9 @@ def batch_download(job_id: str) -> Response:
 @limiter.limit("60 per minute")
 def verify_paper(case_id: int | None, code: str | None) -> Response | str:
     """Public: is this paper current, outdated or unknown? Shows nothing personal."""
-    if case_id is None and request.args.get("case", "").isdigit() and request.args.get("code"):
-        return redirect(url_for("documents.verify_paper", case_id=int(request.args["case"]),
+    asked = parse_id(request.args.get("case", ""))  # within the id columns, or None
+    if case_id is None and asked and request.args.get("code"):
+        return redirect(url_for("documents.verify_paper", case_id=asked,
                                 code=verify.normalize(request.args["code"])))
     verdict = verify.check(case_id, code) if case_id is not None and code else None
     return render_template("pdf/pages/verify.html", verdict=verdict, case_id=case_id,

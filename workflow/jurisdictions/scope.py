@@ -7,6 +7,7 @@ from sqlalchemy import false, or_
 
 from workflow.auth.models import User
 from workflow.engine.errors import NotFound
+from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 
@@ -25,10 +26,9 @@ def paths_filter(path_column: Any, paths: list[str]):
 
 def get_in_scope(model: Any, object_id: Any, user: User) -> Any:
     """The row, or NotFound when it does not exist or lies outside the user's scope."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
-        raise NotFound("记录不存在或不在您的管辖范围内") from None
+    object_id = parse_id(object_id)  # past 2**31 no row exists (PostgreSQL would overflow)
+    if object_id is None:
+        raise NotFound("记录不存在或不在您的管辖范围内")
     row = db.session.execute(
         db.select(model).where(model.id == object_id,
                                scope_filter(model.jurisdiction_path, user))

@@ -31,6 +31,7 @@ from workflow.cases.schemas import case_summaries
 from workflow.cases.views import case_filters, page_number
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
+from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
 from workflow.oversight import boards
@@ -142,10 +143,10 @@ def case_trail(case_id: int) -> str:
 def _export_cases() -> list[Case]:
     """One case (``case``) or the workspace's filtered set, at most MAX_CASES."""
     args = request.args
-    if args.get("case", "").isdigit():
+    if args.get("case"):  # an id past 2**31 is no case (PostgreSQL would overflow)
         from workflow.jurisdictions.scope import get_in_scope
 
-        return [get_in_scope(Case, args["case"], current_user)]
+        return [get_in_scope(Case, parse_id(args["case"]) or 0, current_user)]
     query = _search([])
     return db.session.execute(query.limit(MAX_CASES)).scalars().all()
 

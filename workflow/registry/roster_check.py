@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from openpyxl import load_workbook
 
 from workflow.engine.errors import Invalid
+from workflow.engine.fields import parse_int
 from workflow.registry.disclosure import is_masked
 from workflow.registry.models import (
     HOUSEHOLD_STATUSES,
@@ -128,10 +129,10 @@ def _int(value: str, low: int, high: int, sheet: str, line: int, label: str,
         if required:
             report.add(sheet, line, label, "为必填项")
         return None
-    if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
+    number = parse_int(value, low, high)  # "²" passes isdigit() but not int()
+    if number is None:
         report.add(sheet, line, label, f"应为 {low} 至 {high} 的整数")
-        return None
-    return int(value)
+    return number
 
 
 def _money(value: str, sheet: str, line: int, label: str, report: Report,
