@@ -22,6 +22,7 @@ from workflow.cases.queries import paginate
 from workflow.cases.views import start_case
 from workflow.engine import store
 from workflow.engine.errors import Invalid, WorkflowError
+from workflow.engine.fields import utc_iso
 from workflow.extensions import csrf, db
 from workflow.housing.models import GRADES, STRUCTURES, House
 from workflow.housing.operations import PROCEDURE, archive_of, register_house
@@ -145,6 +146,5 @@ def api_get_archive(case_id: int):
     archive = archive_of(get_in_scope(Case, case_id, g.user))
     if archive is None:
         return jsonify({"message": "该案件尚未建档（县级审批同意时建档立号）"}), 404
-    return jsonify({**archive, "opened_at": archive["opened_at"].isoformat(),
-                    "closed_at": archive["closed_at"].isoformat()
-                    if archive["closed_at"] else None})
+    return jsonify({**archive, "opened_at": utc_iso(archive["opened_at"]),
+                    "closed_at": utc_iso(archive["closed_at"])})
