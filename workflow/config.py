@@ -21,6 +21,14 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY")
     SECRET_KEY_FILE = _env("SECRET_KEY_FILE")
     PRODUCTION = False  # strong key required, HSTS sent
+    # Seals every trail event (HMAC, workflow/audit/keys.py): a separate secret from
+    # SECRET_KEY, kept outside the database; production refuses to start without one.
+    # Unset, development keeps a random key per install in AUDIT_KEY_FILE (instance/audit_key).
+    AUDIT_KEY = _env("AUDIT_KEY")
+    AUDIT_KEY_FILE = _env("AUDIT_KEY_FILE")
+    # Where `flask audit checkpoint` appends signed chain heads (default instance/anchors);
+    # best on storage the database's users cannot write (another host, append-only).
+    AUDIT_ANCHOR_FOLDER = _env("AUDIT_ANCHOR_FOLDER")
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'workflow.sqlite'}"
     )
