@@ -32,9 +32,10 @@ def wants_json() -> bool:
 
 
 def _log_refusal(app: Flask, status: int) -> None:
-    """A failed authorisation, for the security log: who, what, which answer."""
+    """A failed authorisation, for the security log: who, what, which answer (the path
+    quoted with %r: a newline in it must not start a forged log line)."""
     user = g.get("user") or (current_user if current_user.is_authenticated else None)
-    app.logger.warning("refused %s: user=%r %s %s", status,
+    app.logger.warning("refused %s: user=%r %s %r", status,
                        user.username if user else None, request.method, request.path)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from tests.conftest import DATABASE_URL, IsolatedClient
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Api
 from tests.web.test_pages import csrf
 from workflow import clock, create_app
 from workflow.auth.models import LoginFailure
@@ -126,3 +126,11 @@ def test_refused_authorisation_is_logged_with_user_path_and_status(app, world, a
         assert clerk.get(url).status_code == 404
     assert any("refused 404" in r.getMessage() and "'clerk'" in r.getMessage()
                and url in r.getMessage() for r in caplog.records)
+
+
+def test_a_newline_in_a_refused_path_cannot_forge_a_log_line(app, world, client, caplog):
+    api = Api(client, "clerk")
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        assert api.get("/api/v1/forms/x%0Arefused 404: user='admin'").status_code == 404
+    lines = [r.getMessage() for r in caplog.records if "refused 404" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0] and "\\n" in lines[0]
