@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
@@ -87,12 +87,16 @@ def parse_json(raw: bytes) -> Any:
 
 
 def request_json() -> Any:
-    """The request's JSON value, parsed once per request (see ``check_request``)."""
-    cached = g.get("_json_body", _UNSET)
+    """The request's JSON value, parsed once per request (see ``check_request``).
+
+    Cached in the request's WSGI environ, not in ``g``: ``g`` belongs to the app context,
+    which outlives one request when a caller (a test, a CLI) keeps a context open."""
+    cached = request.environ.get("workflow.json_body", _UNSET)
     if cached is _UNSET:
         if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
             raise TooLarge("请求内容过大")
-        cached = g._json_body = parse_json(request.get_data(cache=True))
+        cached = request.environ["workflow.json_body"] = parse_json(
+            request.get_data(cache=True))
     return cached
 
 
