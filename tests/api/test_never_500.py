@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.cases.test_household_exit import start as start_exit
-from tests.factories import GOOD_SURVEY, Api
+from tests.factories import GOOD_SURVEY, PASSWORD, Api
 from tests.housing.helpers import housing_users, jpeg_bytes, make_house, start, upload
 from tests.web.test_pages import csrf
 from workflow.cases.models import Case
@@ -245,3 +245,15 @@ def test_a_multipart_part_without_a_name_is_no_500(apis, world):
     response = clerk.client.post(f"/api/v1/cases/{case_id}/evidence", headers=clerk.headers,
                                  content_type="multipart/form-data; boundary=b", data=body)
     assert response.status_code == 422
+
+
+def test_each_request_reads_its_own_json_body(app, world):
+    """The parsed body is kept per request, not in ``g``: a client that sends several
+    requests in one app context (this test's) must not get the previous body back."""
+    plain = app.test_client()
+    token = plain.post("/api/v1/auth/token", json={
+        "username": "clerk", "password": PASSWORD}).get_json()["token"]
+    response = plain.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"},
+                          json={"procedure": "household_exit",
+                                "subject_id": world.households[0].id})
+    assert response.status_code == 201, response.get_json()
