@@ -53,7 +53,9 @@ def test_upload_and_dependent_method_choice(server, world, client, tmp_path):  #
         page.select_option("#evidence-kind", "appraisal_certificate")
         page.set_input_files("#evidence-file", str(fake))
         page.click("#evidence button[type=submit]")
-        expect(page.locator(".alert-error")).to_contain_text("不是有效的图片或 PDF")
+        # Refused: the reason beside the file field, not a banner at the top.
+        expect(page.locator("#evidence-file-error")).to_contain_text("不是有效的图片或 PDF")
+        expect(page.locator(".alert-error")).to_have_count(0)
         page.select_option("#evidence-kind", "appraisal_certificate")
         page.set_input_files("#evidence-file", str(real))
         page.click("#evidence button[type=submit]")
