@@ -67,14 +67,15 @@ def test_a_malformed_public_address_stops_the_app(monkeypatch, tmp_path, value):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
 
 
-def test_the_sheet_command_needs_the_public_address(app, world):
+def test_the_sheet_command_needs_the_public_address(app, world, tmp_path):
     case = world.households[0]
     from workflow.cases.operations import create_case
 
     case_id = create_case("household_exit", case.id, world.users["clerk"]).id
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["documents", "sheet", str(case_id), "-o", "/tmp/F_sheet.pdf"])
+    out = str(tmp_path / "sheet.pdf")
+    result = runner.invoke(args=["documents", "sheet", str(case_id), "-o", out])
     assert result.exit_code != 0 and "WORKFLOW_PUBLIC_BASE_URL" in result.output
-    result = runner.invoke(args=["documents", "sheet", str(case_id), "-o", "/tmp/F_sheet.pdf",
+    result = runner.invoke(args=["documents", "sheet", str(case_id), "-o", out,
                                  "--base-url", PUBLIC])
     assert result.exit_code == 0, result.output
