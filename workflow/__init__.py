@@ -39,10 +39,6 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     keys.configure_secret_key(app)  # production without a strong key stops here
     headers.init_app(app)
-    from workflow.auth import headers, keys
-
-    keys.configure_secret_key(app)  # production without a strong key stops here
-    headers.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
