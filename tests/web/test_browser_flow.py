@@ -42,9 +42,10 @@ def server(app) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def login(browser, base: str, username: str):
+def login(browser, base: str, username: str, viewport: dict | None = None):
     """A new browser context (own cookies) logged in as ``username``; returns its page."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900})
+    context = browser.new_context(locale="zh-CN",
+                                  viewport=viewport or {"width": 1360, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{base}/login")

@@ -7,8 +7,7 @@ import os
 
 import pytest
 
-from tests.factories import PASSWORD
-from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, server  # noqa: F401
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -19,15 +18,7 @@ LAPTOP = {"width": 1366, "height": 768}
 
 def laptop_login(browser, base: str, username: str):
     """A page at 1366 x 768 logged in as ``username``."""
-    context = browser.new_context(locale="zh-CN", viewport=LAPTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_url(f"{base}/")
-    return page
+    return login(browser, base, username, LAPTOP)
 
 
 def overflow(page) -> int:
