@@ -85,3 +85,30 @@ def to_county_approval(apis: dict[str, Api], case_id: int,
                                                   "spot_checked": True}))
     clock.travel(dt.timedelta(days=8))
     ok(township.act(case_id, "close_township_notice"))
+
+
+PAYMENT = {"amount": "35000", "account": ACCOUNT, "voucher_no": "FK-2020-0617",
+           "paid_on": "2020-06-17"}
+
+
+def to_paid(apis: dict[str, Api], case_id: int) -> None:
+    """From county approval to the subsidy paid (state 归档中); needs the clerk, the
+    township and two housing bureau officials (housing approves, housing2 pays)."""
+    ok(apis["housing"].act(case_id, "county_approve", APPROVAL))
+    clock.travel(dt.timedelta(days=6))
+    ok(apis["housing"].act(case_id, "close_county_notice"))
+    clerk = apis["clerk"]
+    ok(upload(clerk, case_id, "agreement"), 201)
+    ok(upload(clerk, case_id, "photo_before", jpeg_bytes("gray"), "before.jpg", "image/jpeg"), 201)
+    ok(clerk.act(case_id, "sign_agreement", {"agreement_no": "XY-2020-017",
+                                             "signed_on": "2020-04-20", "builder": "自建"}))
+    ok(upload(clerk, case_id, "photo_during", jpeg_bytes("blue"), "during.jpg", "image/jpeg"), 201)
+    ok(upload(clerk, case_id, "photo_after", jpeg_bytes("green"), "after.jpg", "image/jpeg"), 201)
+    ok(clerk.act(case_id, "report_completion", {"started_on": "2020-04-25",
+                                                "finished_on": "2020-06-10", "built_area": "54"}))
+    ok(upload(clerk, case_id, "inspection_form"), 201)
+    inspection = {"inspected_on": "2020-06-15", "quality_ok": True}
+    for name in ("clerk", "township", "housing2"):
+        ok(apis[name].act(case_id, "inspect", inspection))
+    ok(upload(apis["housing2"], case_id, "payment_voucher"), 201)
+    ok(apis["housing2"].act(case_id, "pay_subsidy", PAYMENT))

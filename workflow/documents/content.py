@@ -21,7 +21,13 @@ from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.documents import verify
 from workflow.documents.figures import case_figures
-from workflow.documents.rows import ASSESSMENT_MIN_FIELDS, Detail, chinese_date, detail, fill_rows
+from workflow.documents.rows import (
+    ASSESSMENT_MIN_FIELDS,
+    Detail,
+    chinese_date,
+    field_detail,
+    fill_rows,
+)
 from workflow.engine import store
 from workflow.engine.definitions import Definition
 from workflow.evidence.operations import attachments_of
@@ -108,7 +114,7 @@ def assessment(case: Case, definition: Definition) -> list[Block]:
                 continue
             if income_names and f.name == "household_size":
                 continue  # printed with the per-capita income
-            item = detail(f.label, f.type, values[f.name], f.choices)
+            item = field_detail(f, values[f.name])
             (block.checklist if item.tick is not None else block.values).append(item)
         blocks.append(block)
     return blocks

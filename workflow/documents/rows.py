@@ -25,6 +25,8 @@ from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES
 from workflow.auth.titles import signer_titles
 from workflow.engine.definitions import Action, Definition
+from workflow.engine.forms import FieldDef
+from workflow.registry.disclosure import form_value
 
 DECISIONS = {"agree": "同意", "disagree": "不同意"}
 # Forms with this many fields or more are printed as a block of their own (the
@@ -191,8 +193,13 @@ def row_details(action: Action, values: dict[str, Any]) -> list[Detail]:
     """A short form's values, printed inside the opinion row of its step."""
     if action.form is None or len(action.form.fields) >= ASSESSMENT_MIN_FIELDS:
         return []
-    return [detail(f.label, f.type, values[f.name], f.choices)
-            for f in action.form.fields if f.name in values]
+    return [field_detail(f, values[f.name]) for f in action.form.fields if f.name in values]
+
+
+def field_detail(f: FieldDef, value: Any) -> Detail:
+    """A form field's stored value as paper prints it: personal fields (the subsidy's
+    收款账号) masked like on every page, since paper leaves the system's access control."""
+    return detail(f.label, f.type, form_value(f.name, value), f.choices)
 
 
 def detail(label: str, kind: str, value: Any, choices: dict[str, str] | None = None) -> Detail:
