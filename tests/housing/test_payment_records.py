@@ -1,6 +1,8 @@
 """The subsidy payment on paper (account masked) and in the tamper check (row = trail)."""
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.documents.helpers import fetch_pdf, pdf_text
 from tests.factories import Api
 from tests.housing.helpers import (
@@ -11,6 +13,8 @@ from tests.housing.helpers import (
     to_county_approval,
     to_paid,
 )
+from workflow.audit.chain import verify
+from workflow.extensions import db
 from workflow.registry.models import mask_account
 
 
@@ -35,3 +39,29 @@ def test_paper_prints_the_subsidy_account_masked(client, world, as_user):
     trail = pdf_text(trail.data)
     for printed in (cover, trail):
         assert ACCOUNT not in "".join(printed.split())
+
+
+def _reasons() -> list[str]:
+    return [p.reason for p in verify()[1]]
+
+
+def test_a_subsidy_payment_edited_inserted_or_deleted_in_the_database_is_found(client, world):
+    _paid_case(client, world)
+    assert verify() == (1, [])
+    copy = ("INSERT INTO subsidy_payments (case_id, household_id, amount, account, voucher_no,"
+            " paid_on, recorded_by_id, recorded_at) SELECT case_id, household_id, amount,"
+            " account, voucher_no, paid_on, recorded_by_id, recorded_at FROM subsidy_payments")
+    for sql, reason in (
+            ("UPDATE subsidy_payments SET amount = 53000", "补助发放记录与留痕记录不符（金额）"),
+            ("UPDATE subsidy_payments SET amount = 35000, account = '6217000999999999999'",
+             "补助发放记录与留痕记录不符（收款账号）"),
+            (f"UPDATE subsidy_payments SET account = '{ACCOUNT}', paid_on = '2020-06-18'",
+             "补助发放记录与留痕记录不符（发放日期）"),
+            (f"UPDATE subsidy_payments SET paid_on = '2020-06-17'; {copy}",
+             "补助发放记录有 1 条没有留痕记录：未经系统办理"),
+            ("DELETE FROM subsidy_payments", "补助发放记录缺失：记录被删除")):
+        for statement in sql.split("; "):
+            db.session.execute(text(statement))
+        db.session.commit()
+        assert _reasons() == [reason if reason.endswith(("被删除", "系统办理"))
+                              else reason + "：记录被直接修改"], sql

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflow import clock
-from workflow.audit import anchors, keys
+from workflow.audit import anchors, keys, records
 from workflow.audit.models import GENESIS, AuditEvent, ChainedEvent, seal
 from workflow.auth.models import RoleAssignment, User
 from workflow.cases.models import Case
@@ -90,22 +90,28 @@ def chain_problems(where: str, events: list[ChainedEvent], head: str | None, len
 
 
 def verify_case(case: Case, events: list[AuditEvent],
-                anchor: tuple[int, str] | None = None) -> list[Problem]:
+                anchor: tuple[int, str] | None = None,
+                stored: dict[str, list[dict]] | None = None) -> list[Problem]:
     """Problems in one case's chain (edits, deletions, insertions, reordering; against
-    the checkpoint's ``anchor``) and in its row against the chain (``replay_problems``)."""
+    the checkpoint's ``anchor``) and in its row and its effects' rows (``stored``, loaded
+    here when not given) against the chain (``replay_problems``)."""
     where = f"案件 {case.id}"
+    if stored is None:
+        stored = {name: rows.get(case.id, []) for name, rows in records.load([case.id]).items()}
     return (chain_problems(where, events, case.trail_head, case.event_count, "案件", anchor)
-            + replay_problems(where, case, events))
+            + replay_problems(where, case, events, stored))
 
 
-def replay_problems(where: str, case: Case, events: list[AuditEvent]) -> list[Problem]:
+def replay_problems(where: str, case: Case, events: list[AuditEvent],
+                    stored: dict[str, list[dict]] | None = None) -> list[Problem]:
     """The case row's state, form data, co-signatures, signers and version against what
     replaying its events gives; each event must also start where the previous one ended.
 
     Replays what ``perform`` does: an action of the definition stores its non-empty form
     values under its name, collects a co-signature (cleared once every role signed) and
     adds its signer at the event's level; other events (create, uploads, findings) move
-    nothing but the version."""
+    nothing but the version. The rows its effects wrote (``stored``, see records.py, e.g.
+    the subsidy payment) must hold the values of the event that wrote them."""
     if not events:
         return []
     try:
@@ -117,6 +123,7 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent]) -> list[Pr
     cosigns: dict = {}
     signers: dict[str, list[int]] = {}
     state = events[0].from_state
+    stepped: list[tuple[int, list[str], dict]] = []
     for event in events:
         if event.from_state != state:
             before, after = _title(definition, event.from_state), _title(definition, state)
@@ -126,6 +133,7 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent]) -> list[Pr
         action = definition.actions.get(event.action) if event.seq > 1 else None
         if action is None:
             continue
+        stepped.append((event.seq, action.effects, event.data or {}))
         if event.data:
             data[event.action] = event.data
         if action.cosign:
@@ -145,6 +153,8 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent]) -> list[Pr
     if case.version != len(events):
         problems.append(Problem(where, None, f"案件版本号 {case.version} 与留痕记录条数 "
                                 f"{len(events)} 不符：记录被直接修改"))
+    problems += [Problem(where, seq, reason)
+                 for seq, reason in records.problems(stepped, stored or {})]
     return problems
 
 
@@ -178,10 +188,13 @@ def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int,
         by_case: dict[int, list[AuditEvent]] = {i: [] for i in ids}
         for row in rows:
             by_case[row.case_id].append(row)
+        effect_rows = records.load(ids)  # one query per registered effect for the batch
         for case in cases:
             anchored.pop(case.id, None)
             problems += verify_case(case, by_case[case.id],
-                                    checkpoint.head("cases", case.id) if checkpoint else None)
+                                    checkpoint.head("cases", case.id) if checkpoint else None,
+                                    {name: rows_of.get(case.id, [])
+                                     for name, rows_of in effect_rows.items()})
         checked += len(cases)
         offset_id = ids[-1]
         for obj in (*cases, *rows):

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from workflow import clock
+from workflow.audit import records
 from workflow.engine.registry import effect, guard
 from workflow.evidence.models import Attachment
 from workflow.extensions import db
@@ -195,6 +196,30 @@ def record_payment(ctx) -> None:
         case_id=ctx.case.id, household_id=ctx.subject.household_id, amount=_money(v["amount"]),
         account=str(v["account"]).strip(), voucher_no=v["voucher_no"],
         paid_on=dt.date.fromisoformat(v["paid_on"]), recorded_by_id=ctx.actor.id))
+
+
+def _payment_rows(case_ids: list[int]) -> dict[int, list[dict]]:
+    """The stored subsidy payments of these cases, in the terms of their form."""
+    out: dict[int, list[dict]] = {}
+    t = SubsidyPayment.__table__  # columns, not objects: the row as stored, nothing cached
+    for p in db.session.execute(db.select(t.c.case_id, t.c.amount, t.c.account, t.c.voucher_no,
+                                          t.c.paid_on).where(t.c.case_id.in_(case_ids))
+                                .order_by(t.c.id)):
+        out.setdefault(p.case_id, []).append({
+            "amount": _money(p.amount), "account": p.account, "voucher_no": p.voucher_no,
+            "paid_on": p.paid_on.isoformat() if p.paid_on else None})
+    return out
+
+
+# audit verify compares each payment row with the 补助资金发放 event that wrote it.
+records.register(records.RecordCheck(
+    effect="record_payment", title="补助发放记录",
+    labels={"amount": "金额", "account": "收款账号", "voucher_no": "付款凭证号",
+            "paid_on": "发放日期"},
+    load=_payment_rows,
+    expected=lambda v: {"amount": _money(v.get("amount")),
+                        "account": str(v.get("account", "")).strip(),
+                        "voucher_no": v.get("voucher_no"), "paid_on": v.get("paid_on")}))
 
 
 @effect("close_archive_file")
