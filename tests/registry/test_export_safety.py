@@ -194,3 +194,29 @@ def test_every_export_in_full_is_on_the_register_trail(world, client, as_user):
     assert "导出个人信息" in page and "吴扶贫办" in page and "建档立卡户.xlsx" in page
     db.session.expire_all()  # the exports wrote the chain heads through other sessions
     assert register.verify() == (db.session.query(RegisterEvent).count(), [])
+
+
+def test_phones_in_full_only_for_those_who_call_the_household(world, client):
+    household = formula_household(world)
+    household.phone = "13812341234"
+    make_user("admin", ("admin", world.places["county"]))
+    db.session.commit()
+    full = {"clerk", "helper", "admin"}  # the village clerk and the 帮扶责任人 call households
+    for user in ("clerk", "helper", "admin", "county", "team", "township", "city", "auditor"):
+        head = next(r for r in csv_rows(export(client, user, "members.csv"))
+                    if r[2] == "'" + FORMULA)
+        assert head[11] == ("13812341234" if user in full else "138****1234"), user
+    # The helper's file shows only the phone in full: recorded, counted by field.
+    event = db.session.execute(db.select(RegisterEvent).filter_by(
+        action="personal_data_exported", role="helper")).scalar_one()
+    assert event.data["unmasked"] == {"phone": 1} and event.data["fields"] == ["phone"]
+    assert "联系电话 1 个" in event.summary
+    # A masked phone cannot be imported as the household's number.
+    rows = csv_rows(export(client, "clerk", "members.csv"))
+    line = next(i for i, r in enumerate(rows) if r[2] == "'" + FORMULA)
+    rows[line][11] = "138****1234"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    report = import_roster([("m.csv", out.getvalue().encode("utf-8"))], world.users["clerk"])
+    assert any(f"第 {line + 1} 行「联系电话」是导出时隐去部分数字的号码" in p
+               for p in report.problems), report.problems

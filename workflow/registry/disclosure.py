@@ -12,7 +12,13 @@ field in full, and why (DOMAIN.md roles):
   account: both fields.
 - 县住建局 (``county_housing_bureau``) pays renovation subsidies into the 一卡通 account:
   the account in full, and only for households with a house renovation case.
-- The system administrator (``admin``) loads and migrates the register in bulk: both.
+- The system administrator (``admin``) loads and migrates the register in bulk: all
+  fields.
+- 联系电话 (phone): the people who call the household — the village clerk (notices,
+  home visits, and its roster round trip must keep the number) and the helper
+  (帮扶责任人, who visits and phones the household it is paired with) — and the
+  administrator. The county office reconciles by ID number, not by phone; supervisors
+  and auditors do not phone households from a file, so they get 138****1234.
 - Helpers, work teams, township reviewers, sector departments, the leading group, the
   city office and auditors check and supervise; masked IDs and accounts identify the
   household well enough for that.
@@ -25,18 +31,20 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.auth.models import User
-from workflow.registry.models import mask_account, mask_id_number
+from workflow.registry.models import mask_account, mask_id_number, mask_phone
 
 UNMASKED_EXPORT_ROLES: dict[str, set[str]] = {
     "id_number": {"village_clerk", "county_poverty_office", "admin"},
     "bank_account": {"village_clerk", "county_poverty_office", "county_housing_bureau",
                      "admin"},
+    # Those who phone the household: the clerk and its 帮扶责任人 (see above).
+    "phone": {"village_clerk", "helper", "admin"},
 }
 # Roles that get a field in full only for the households their own cases are about:
 # role -> the subject type of those cases (a house renovation acts on a house).
 OWN_CASES_ONLY: dict[str, str] = {"county_housing_bureau": "house"}
-FIELD_TITLES = {"id_number": "身份证号", "bank_account": "一卡通账号"}
-MASKS = {"id_number": mask_id_number, "bank_account": mask_account}
+FIELD_TITLES = {"id_number": "身份证号", "bank_account": "一卡通账号", "phone": "联系电话"}
+MASKS = {"id_number": mask_id_number, "bank_account": mask_account, "phone": mask_phone}
 # Form fields that carry one of these values (the subsidy payment's 收款账号).
 FORM_FIELDS = {"account": "bank_account", "id_number": "id_number"}
 EXPORTED_ROLES = set().union(*UNMASKED_EXPORT_ROLES.values())

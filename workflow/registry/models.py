@@ -38,6 +38,13 @@ def mask_account(number: str | None) -> str:
     return "*" * max(len(number) - 4, 4) + number[-4:]
 
 
+def mask_phone(number: str | None) -> str:
+    """A mobile number shows its first three and last four digits: 138****1234."""
+    if not number:
+        return ""
+    return number[:3] + "*" * max(len(number) - 7, 4) + number[-4:]
+
+
 @subject("household")
 class Household(db.Model):
     __tablename__ = "households"

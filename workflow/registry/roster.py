@@ -285,12 +285,14 @@ def export_rows(user: User, path: str | None = None) -> Exported:
                                 *([HOUSEHOLD_STATUSES[h["status"]], yes[bool(h["dibao"])],
                                    yes[bool(h["tekun"])],
                                    show(hid, "bank_account", h["bank_account"]),
-                                   h["registered_year"] or "", h["phone"] or "",
+                                   h["registered_year"] or "",
+                                   show(hid, "phone", h["phone"]),
                                    h["address"] or ""] if is_head else [""] * 7)])
             counts["member_rows"] += 1
             counts["member_id_number"] += bool(m["id_number"] and shown[hid]["id_number"])
             counts["member_bank_account"] += bool(
                 is_head and h["bank_account"] and shown[hid]["bank_account"])
+            counts["member_phone"] += bool(is_head and h["phone"] and shown[hid]["phone"])
     for head_id, year, r in sorted(incomes, key=lambda x: x[:2]):
         hid = r["household_id"]
         # Amounts as numbers, so that a negative net income is a number, not a text.
@@ -353,7 +355,7 @@ def _xlsx(exported: Exported) -> bytes:
 def record_export(exported: Exported, tables: tuple[str, ...], name: str,
                   place: Jurisdiction | None, actor: User) -> None:
     """One ``personal_data_exported`` event per village whose rows in the file show an ID
-    number or an account in full: who (the event's actor), scope, rows, fields."""
+    number, an account or a phone in full: who (the event's actor), scope, rows, fields."""
     if place is not None:
         scope = {"code": place.code, "name": place.full_name}
     else:

@@ -27,6 +27,7 @@ MAX_INCOME = Decimal("10000000")  # yuan a year for one kind: above this is a ty
 MAX_REPORTED = 500
 MASKED_ID = "是导出时隐去部分数字的号码，不能作为导入的依据：请使用含完整身份证号的文件"
 MASKED_ACCOUNT = "是导出时隐去部分数字的账号：请填写完整的一卡通账号，或留空"
+MASKED_PHONE = "是导出时隐去部分数字的号码：请填写完整的 11 位手机号码，或留空"
 
 
 @dataclass
@@ -202,7 +203,9 @@ def parse(member_rows: list[list[str]], income_rows: list[list[str]],
             report.add(sheet, line, "一卡通账号", MASKED_ACCOUNT)
         elif account and not (account.isdigit() and 12 <= len(account) <= 24):
             report.add(sheet, line, "一卡通账号", "应为 12 至 24 位数字")
-        if phone and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
+        if phone and is_masked(phone):
+            report.add(sheet, line, "联系电话", MASKED_PHONE)
+        elif phone and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
             report.add(sheet, line, "联系电话", "应为 11 位手机号码")
         if len(address) > 200:
             report.add(sheet, line, "住址", "不能超过 200 个字")
