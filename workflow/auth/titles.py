@@ -42,3 +42,12 @@ def signer_titles(events: Iterable) -> dict[int, str]:
     events = list(events)
     departments = departments_of(e.actor_id for e in events if e.role in DEPARTMENT_ROLES)
     return {e.seq: role_title(e.role, departments.get(e.actor_id)) for e in events}
+
+
+def actor_titles(events: Iterable) -> dict[tuple[int, str], str]:
+    """(actor id, role) -> the role title with the department, for events of several
+    chains at once (a page of register events: seq numbers repeat across villages)."""
+    events = list(events)
+    departments = departments_of(e.actor_id for e in events if e.role in DEPARTMENT_ROLES)
+    return {(e.actor_id, e.role): role_title(e.role, departments.get(e.actor_id))
+            for e in events}

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from workflow import clock
 from workflow.audit.chain import trail
 from workflow.auth.models import ROLES
+from workflow.auth.titles import signer_titles
 from workflow.cases.models import Case
 from workflow.cases.presenters import EVENT_DATA, event_value, event_values
 from workflow.documents import content, render, verify
@@ -42,11 +43,13 @@ EVENT_DATA["finding"] = {
 def trail_events(case: Case, definition: Definition | None = None) -> list[dict]:
     """The case's events for the page and the exports: each with its states' titles, the
     (label, text) pairs it carried, and what changed against the previous submission of
-    the same step (label, before, after)."""
+    the same step (label, before, after), and the signer's role with the department."""
     definition = definition or store.by_version(case.definition_version)
     previous: dict[str, dict] = {}
     rows = []
-    for e in trail(case):
+    events = trail(case)
+    roles = signer_titles(events)
+    for e in events:
         data = e.data or {}
         before = previous.get(e.action, {})
         changes = []
@@ -54,7 +57,8 @@ def trail_events(case: Case, definition: Definition | None = None) -> list[dict]
             if before and before.get(key) != value:
                 label, old = event_value(definition, e.action, key, before.get(key))
                 changes.append((label, old, event_value(definition, e.action, key, value)[1]))
-        rows.append({"event": e, "from": definition.state_title(e.from_state)
+        rows.append({"event": e, "role": roles[e.seq],
+                     "from": definition.state_title(e.from_state)
                      if e.from_state else "", "to": definition.state_title(e.to_state),
                      "values": event_values(definition, e.action, data), "changes": changes})
         if data:
@@ -77,7 +81,7 @@ def trail_xlsx(cases: list[Case]) -> bytes:
             e = row["event"]
             append_row(sheet, [case.id, code, case.title, e.seq,
                                clock.to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                               e.actor_name, ROLES.get(e.role, e.role), e.jurisdiction_name,
+                               e.actor_name, row["role"], e.jurisdiction_name,
                                e.action_title, e.opinion, row["from"], row["to"],
                                values_text(row["values"]), e.hash])
     out = io.BytesIO()

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from workflow import clock
 from workflow.audit import register
 from workflow.audit.chain import verify
+from workflow.auth.titles import actor_titles
 from workflow.cases.models import Case
 from workflow.cases.queries import case_query, paginate
 from workflow.cases.schemas import case_summaries
@@ -111,7 +112,8 @@ def register_trail() -> str:
     _auditor()
     page = paginate(register.events_in_scope(current_user), page_number(),
                     current_app.config["PAGE_SIZE"])
-    return render_template("oversight/register.html", page=page)
+    return render_template("oversight/register.html", page=page,
+                           roles=actor_titles(page.items))
 
 
 @oversight.post("/oversight/findings/<int:finding_id>")
