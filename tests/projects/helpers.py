@@ -87,6 +87,9 @@ def into_library(apis: dict[str, Api], project_id: int) -> int:
     return case_id
 
 
+ALLOCATED_ON = "2020-04-05"  # 下达日期 of the helpers' allocations: before every payment
+
+
 def to_allocation(apis: dict[str, Api], project_id: int) -> int:
     """fund_use up to the allocation step; returns the case id."""
     case_id = ok(apis["county"].post("/api/v1/cases", json={
@@ -100,7 +103,8 @@ def to_allocation(apis: dict[str, Api], project_id: int) -> int:
 
 def to_disbursement(apis: dict[str, Api], case_id: int, source_id: int) -> None:
     ok(apis["county"].act(case_id, "allocate_funds", {"source_id": source_id, "amount": "780000",
-                                                      "document_no": "岫财扶〔2020〕12号"}))
+                                                      "document_no": "岫财扶〔2020〕12号",
+                                                      "dated_on": ALLOCATED_ON}))
     ok(apis["clerk"].act(case_id, "report_completion", {
         "started_on": "2020-04-10", "finished_on": "2020-09-20", "summary": "建成大棚 12 栋"}))
     ok(apis["clerk"].act(case_id, "village_self_check", {

@@ -54,6 +54,7 @@ def test_allocations_and_disbursements_are_chained_on_their_source(app, disburse
     assert (allocated.seq, allocated.action_title, allocated.role) == (
         1, "安排资金", "county_poverty_office")
     assert allocated.data["amount"] == "780000.00" and allocated.data["channel"] == "case"
+    assert allocated.data["dated_on"] == "2020-04-05"  # 下达日期 as entered in the case
     assert allocated.summary == ("安排资金：项目「大房身村香菇大棚」780,000.00 元，"
                                  "文号 岫财扶〔2020〕12号")
     assert (paid.seq, paid.prev_hash, paid.action_title) == (2, allocated.hash, "拨付资金")
@@ -73,10 +74,19 @@ def test_an_allocation_amount_edited_in_the_database_is_found(app, disbursed):
             "资金安排 1 与留痕不符（金额）：记录被修改") in result.output
 
 
+def test_an_allocation_date_edited_in_the_database_is_found(app, disbursed):
+    """Moving 下达日期 back (to make an early payment look covered) is a ledger edit."""
+    tamper("UPDATE fund_allocations SET dated_on = '2020-01-02'")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "资金安排 1 与留痕不符（下达日期）：记录被修改" in result.output
+
+
 def test_a_payee_edited_or_a_row_added_behind_the_application_is_found(app, disbursed):
     tamper("UPDATE project_payments SET payee = '某某公司'")
-    tamper("INSERT INTO fund_allocations (source_id, project_id, amount, document_no, channel, "
-           "at) VALUES (:s, 1, 1000, 'X-1', 'api', CURRENT_TIMESTAMP)", s=disbursed)
+    tamper("INSERT INTO fund_allocations (source_id, project_id, amount, document_no, dated_on, "
+           "channel, at) VALUES (:s, 1, 1000, 'X-1', '2020-04-01', 'api', CURRENT_TIMESTAMP)",
+           s=disbursed)
     result = run_verify(app)
     assert result.exit_code == 1
     assert "拨付 1 与留痕不符（收款单位）：记录被修改" in result.output

@@ -4,8 +4,9 @@ event on its fund source's hash chain, written in the same transaction as the le
 The source row holds the chain's length and head and is locked while an event is
 appended (the allocation already locks it to check the remaining budget), so concurrent
 writers queue instead of forking the chain. ``verify`` checks each chain and then the
-ledger rows against it: an amount, project, voucher or payee edited in the database, a
-row added or deleted outside the operations, or a budget changed is reported.
+ledger rows against it: an amount, project, allocation date, voucher or payee edited in
+the database, a row added or deleted outside the operations, or a budget changed is
+reported.
 """
 from __future__ import annotations
 
@@ -48,7 +49,13 @@ def _money(value: Any) -> str:
 def allocation_data(row: Allocation) -> dict[str, Any]:
     """What an allocation's event records of it (and what verify compares)."""
     return {"allocation_id": row.id, "project_id": row.project_id, "amount": _money(row.amount),
-            "document_no": row.document_no, "channel": row.channel, "case_id": row.case_id}
+            "document_no": row.document_no, "dated_on": row.dated_on.isoformat(),
+            "channel": row.channel, "case_id": row.case_id}
+
+
+# Values added to an event's data after events were first written: an event sealed
+# before (it lacks the key) cannot record them, so they are compared only when present.
+_ADDED_LATER = {"dated_on"}  # migration 0013
 
 
 def disbursement_data(row: Disbursement, payment: PaymentRecord) -> dict[str, Any]:
@@ -129,7 +136,8 @@ def _ledger_problems(where: str, source: FundSource, chain: list[FundEvent],
         if now is None:
             problems.append(Problem(where, event.seq, f"{label} 的记录被删除"))
             continue
-        changed = "、".join(_TITLES.get(k, k) for k, v in now.items() if data.get(k) != v)
+        changed = "、".join(_TITLES.get(k, k) for k, v in now.items() if data.get(k) != v
+                           and (k in data or k not in _ADDED_LATER))
         if changed:
             problems.append(Problem(where, event.seq,
                                     f"{label} 与留痕不符（{changed}）：记录被修改"))
@@ -145,7 +153,8 @@ def _ledger_problems(where: str, source: FundSource, chain: list[FundEvent],
 
 
 _TITLES = {"amount": "金额", "project_id": "项目", "document_no": "资金下达文号",
-           "channel": "办理渠道", "case_id": "案件", "allocation_id": "资金安排",
+           "dated_on": "下达日期", "channel": "办理渠道", "case_id": "案件",
+           "allocation_id": "资金安排",
            "voucher_no": "凭证号", "paid_on": "拨付日期", "payment_id": "支付记录",
            "payee": "收款单位", "payment_amount": "支付金额", "payment_paid_on": "支付日期"}
 

@@ -100,7 +100,8 @@ def _fund_use(project, source, stop, actor, village, year) -> None:
         ("county", "publish_plan", {"plan_no": "岫扶计〔{y}〕1号", "planned_amount": amount}, 1),
         ("county", "close_plan_notice", None, 11),
         ("county", "allocate_funds", {"source_id": source.id, "amount": amount,
-                                      "document_no": "岫财扶〔{y}〕12号"}, 1),
+                                      "document_no": "岫财扶〔{y}〕12号",
+                                      "dated_on": _day()}, 1),
     ]
     if stop == "completed":
         steps += [

@@ -62,12 +62,13 @@ def add_source(code: str, year: int, name: str, level: str, budget: str) -> None
 @click.option("--source", "source_id", required=True)
 @click.option("--amount", required=True)
 @click.option("--document", "document_no", required=True, help="资金下达文号")
+@click.option("--date", "dated_on", default=None, help="下达日期（年-月-日），不填为今天")
 def allocate(username: str, project_id: str, source_id: str, amount: str,
-             document_no: str) -> None:
+             document_no: str, dated_on: str | None) -> None:
     """Allocate funds from a source to a project (the library rule applies)."""
     try:
         row = operations.allocate(project_id, source_id, amount, document_no, _user(username),
-                                  channel="cli")
+                                  channel="cli", dated_on=dated_on)
     except WorkflowError as exc:
         raise click.ClickException(_explain(exc)) from exc
     click.echo(f"已安排 {operations.yuan(row.amount)} 元（安排编号 {row.id}）")
@@ -77,7 +78,8 @@ def allocate(username: str, project_id: str, source_id: str, amount: str,
 @click.option("--user", "username", required=True)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_allocations(username: str, path: str) -> None:
-    """Allocations from a CSV file (project_id, source_id, amount, document_no): all or none."""
+    """Allocations from a CSV file (project_id, source_id, amount, document_no and an
+    optional dated_on or 下达日期, empty for today): all or none."""
     user = _user(username)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -89,9 +91,11 @@ def import_allocations(username: str, path: str) -> None:
                 raise click.ClickException(
                     f"第 {number} 行「资金下达文号」{problem}；整个文件未导入")
             try:
+                dated_on = (row.get("dated_on") or row.get("下达日期") or "").strip()
                 made = operations.allocate(row.get("project_id"), row.get("source_id"),
-                                           row.get("amount"), document_no,
-                                           user, channel="import", commit=False)
+                                           row.get("amount"), document_no, user,
+                                           channel="import", dated_on=dated_on or None,
+                                           commit=False)
             except WorkflowError as exc:
                 message = f"第 {number} 行：{_explain(exc)}；整个文件未导入"
                 raise click.ClickException(message) from exc

@@ -40,6 +40,9 @@ class Allocation(db.Model):
     project_id: Mapped[int] = mapped_column(db.ForeignKey("projects.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(db.Numeric(14, 2))
     document_no: Mapped[str] = mapped_column(db.String(64))  # 资金下达文号
+    # 下达日期: the date of the allocation document (a China date), not the system time
+    # below; a disbursement cannot be dated before it (workflow/funds/operations.py).
+    dated_on: Mapped[dt.date] = mapped_column(default=clock.today)
     channel: Mapped[str] = mapped_column(db.String(16))       # api / ui / cli / import / case
     case_id: Mapped[int | None] = mapped_column(db.ForeignKey("cases.id"))
     by_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))

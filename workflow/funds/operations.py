@@ -2,7 +2,8 @@
 itself, so every interface (API, browser, CLI, import, a fund_use case) obeys them:
 no allocation to a project outside the library (未入库项目不得安排财政专项扶贫资金), none
 above the source's remaining budget or the project's own 概算 (total budget), no
-disbursement before acceptance. Each allocation and disbursement is an event on its fund
+allocation dated (下达日期) in the future, no disbursement before acceptance nor dated
+before the money was allocated. Each allocation and disbursement is an event on its fund
 source's hash chain (workflow/audit/funds.py), in the same transaction."""
 from __future__ import annotations
 
@@ -91,13 +92,35 @@ def project_allocated(project_id: int) -> Decimal:
 
 
 def allocate(project_id: Any, source_id: Any, amount: Any, document_no: str, actor: User, *,
-             channel: str, case_id: int | None = None, commit: bool = True) -> Allocation:
+             channel: str, dated_on: Any = None, case_id: int | None = None,
+             commit: bool = True) -> Allocation:
     """安排资金: refused unless the project is in the library and the budget covers it.
 
-    With ``commit`` it is its own transaction; without, it joins the caller's (a case).
+    ``dated_on`` is the 下达日期 (date of the allocation document; today when not given,
+    never in the future). With ``commit`` it is its own transaction; without, it joins
+    the caller's (a case).
     """
     return _run(commit, _allocate, project_id, source_id, amount, document_no, actor,
-                channel, case_id)
+                channel, case_id, dated_on)
+
+
+def parse_day(value: Any, field: str, label: str) -> dt.date:
+    """A past or present date (年-月-日) from a form, JSON, a CSV cell or a date."""
+    if isinstance(value, dt.datetime):
+        value = None  # a time is not a date: refused below
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            if not isinstance(value, str) or len(value.strip()) != 10:
+                raise ValueError
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid("日期有误", {field: [f"「{label}」必须是日期（年-月-日）"]}) from None
+    if day > clock.today():
+        raise Invalid("日期有误", {field: [
+            f"「{label}」不能晚于今天（{clock.today().isoformat()}）"]})
+    return day
 
 
 def _run(commit: bool, work, *args):
@@ -114,8 +137,9 @@ def _run(commit: bool, work, *args):
         raise
 
 
-def _allocate(project_id, source_id, amount, document_no, actor, channel, case_id):
+def _allocate(project_id, source_id, amount, document_no, actor, channel, case_id, dated_on):
     money = parse_money(amount, "amount", "安排金额")
+    day = clock.today() if dated_on in (None, "") else parse_day(dated_on, "dated_on", "下达日期")
     document_no = (document_no or "").strip()
     if not document_no or len(document_no) > 64:
         raise Invalid("资金安排有误", {"document_no": ["「资金下达文号」为必填项，不超过 64 个字"]})
@@ -132,8 +156,8 @@ def _allocate(project_id, source_id, amount, document_no, actor, channel, case_i
             f"剩余 {yuan(remaining)} 元，不足以安排 {yuan(money)} 元"]})
     _within_project_budget(project, money)
     row = Allocation(source_id=source.id, project_id=project.id, amount=money,
-                     document_no=document_no, channel=channel, case_id=case_id,
-                     by_id=actor.id)
+                     document_no=document_no, dated_on=day, channel=channel,
+                     case_id=case_id, by_id=actor.id)
     db.session.add(row)
     db.session.flush()
     trail.record(source, "allocated", actor, role,
@@ -195,15 +219,26 @@ def _disburse(project_id, source_id, amount, voucher_no, paid_on, payee, actor, 
         if _id(source_id) else []
     if not allocations:
         raise Invalid("拨付信息有误", {"source_id": ["该资金来源没有给本项目安排资金"]})
+    # Money can be paid out only once it was allocated: what was allocated after the
+    # payment date does not count, and a payment before every allocation is refused.
+    allocations_by_then = [a for a in allocations if a.dated_on <= day]
+    if not allocations_by_then:
+        first = min(a.dated_on for a in allocations)
+        raise Invalid("拨付信息有误", {"paid_on": [
+            f"「拨付日期」不能早于资金下达日期（{first.isoformat()}）"]})
     spent = db.session.execute(db.select(func.coalesce(func.sum(Disbursement.amount), 0))
                                .where(Disbursement.allocation_id.in_([a.id for a in allocations]))
                                ).scalar_one()
-    available = sum((a.amount for a in allocations), Decimal(0)) - spent
+    # Past payments are counted against the money allocated by this date (never below 0).
+    available = max(sum((a.amount for a in allocations_by_then), Decimal(0)) - spent,
+                    Decimal(0))
     if money > available:
+        later = ("（不含拨付日期之后下达的资金）"
+                 if len(allocations_by_then) < len(allocations) else "")
         raise Invalid("不符合拨付条件", {"_guards": [
-            f"拨付 {yuan(money)} 元超过该资金来源已安排未拨付的 {yuan(available)} 元"]})
-    row = Disbursement(allocation_id=allocations[-1].id, project_id=project.id, amount=money,
-                       voucher_no=voucher_no.strip(), paid_on=day, case_id=case_id,
+            f"拨付 {yuan(money)} 元超过该资金来源已安排未拨付的 {yuan(available)} 元{later}"]})
+    row = Disbursement(allocation_id=allocations_by_then[-1].id, project_id=project.id,
+                       amount=money, voucher_no=voucher_no.strip(), paid_on=day, case_id=case_id,
                        by_id=actor.id)
     db.session.add(row)
     db.session.flush()

@@ -85,7 +85,8 @@ def allocate_funds(ctx) -> None:
     """The fund_use step runs the same operation as every other interface."""
     v = ctx.values
     funds.allocate(ctx.subject.id, v["source_id"], v["amount"], v["document_no"], ctx.actor,
-                   channel="case", case_id=ctx.case.id, commit=False)
+                   channel="case", dated_on=v.get("dated_on"), case_id=ctx.case.id,
+                   commit=False)
 
 
 @effect("accept_and_register_asset")

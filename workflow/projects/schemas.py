@@ -97,3 +97,5 @@ class AllocationRequestSchema(Schema):
         "special": "「安排金额」必须是金额（元），如 12000.50"},
         metadata={"description": "元，最多两位小数；用字符串传递以免浮点误差，如 \"12000.50\""})
     document_no = _text("资金下达文号", 64)
+    dated_on = fields.Date(load_default=None, error_messages=_msgs("下达日期", DATE), metadata={
+        "description": "资金下达文件的日期（年-月-日）；不填为今天（北京时间），不能晚于今天"})

@@ -164,7 +164,8 @@ def allocate(project_id: int) -> Response:
     form = request.form
     try:
         row = funds.allocate(project_id, form.get("source_id", ""), form.get("amount", ""),
-                             form.get("document_no", ""), current_user, channel="ui")
+                             form.get("document_no", ""), current_user, channel="ui",
+                             dated_on=form.get("dated_on") or None)
     except WorkflowError as exc:
         details = [m for msgs in exc.errors.values() for m in msgs]
         flash("资金安排未成功：" + "；".join(details or [exc.message]), "error")
@@ -232,9 +233,10 @@ def api_project(project_id: int):
 def api_allocate(project_id: int):
     body = load(AllocationRequestSchema(), json_body())  # types; the rules: funds.allocate
     row = funds.allocate(project_id, body["source_id"], body["amount"], body["document_no"],
-                         g.user, channel="api")
+                         g.user, channel="api", dated_on=body.get("dated_on"))
     return jsonify({"id": row.id, "project_id": row.project_id, "source_id": row.source_id,
-                    "amount": str(row.amount), "document_no": row.document_no}), 201
+                    "amount": str(row.amount), "document_no": row.document_no,
+                    "dated_on": row.dated_on.isoformat()}), 201
 
 
 @projects_api.get("/fund-sources")
