@@ -119,3 +119,10 @@ def test_a_village_exit_and_a_monitoring_case_wait_for_their_next_step(lines):
         Case.procedure.in_(("village_exit", "monitoring_entry")))).all())
     assert states == {"village_exit": "township_check", "monitoring_entry": "home_check"}
     assert any("贫困村退出" in line for line in lines)
+
+
+def test_the_printed_logins_tell_the_sector_departments_apart(lines):
+    sector = [line for line in lines if "county_sector" in line]
+    assert len(sector) == 3
+    titles = {line.split("（", 1)[1] for line in sector}
+    assert len(titles) == 3 and all(t.startswith("县行业部门（") for t in titles)

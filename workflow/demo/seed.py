@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import clock
-from workflow.auth.models import ROLES, RoleAssignment, User
+from workflow.auth.models import RoleAssignment, User
+from workflow.auth.titles import role_title
 from workflow.cases.models import Case
 from workflow.cases.operations import create_case, perform
 from workflow.demo.houses import STOPS as HOUSE_STOPS
@@ -66,6 +67,7 @@ class Account:
     password: str
     role: str
     place: Jurisdiction
+    department: str | None = None
 
 
 @dataclass
@@ -117,7 +119,7 @@ class Staff:
         db.session.add(user)
         db.session.add(RoleAssignment(user=user, role=role, jurisdiction=place,
                                       department=department))
-        self.accounts.append(Account(username, password, role, place))
+        self.accounts.append(Account(username, password, role, place, department))
         self.by_place[(f"sector_{department}" if department else role, place.code)] = user
         return user
 
@@ -352,7 +354,7 @@ def _report(staff: Staff, register: list[Household]) -> list[str]:
              f"  {'username':<20} {'password':<{width}} {'role':<24} place"]
     for a in staff.accounts:
         lines.append(f"  {a.username:<20} {a.password:<{width}} {a.role:<24} "
-                     f"{a.place.code} {a.place.name}（{ROLES[a.role]}）")
+                     f"{a.place.code} {a.place.name}（{role_title(a.role, a.department)}）")
     levels = Counter(level for (level,) in db.session.execute(db.select(Jurisdiction.level)))
     states = Counter(state for (state,) in db.session.execute(
         db.select(Case.state).where(Case.procedure == PROCEDURE)))
