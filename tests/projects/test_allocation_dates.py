@@ -8,11 +8,9 @@ import datetime as dt
 import pytest
 
 from tests.projects.helpers import (
-    apis_for,
     fund_source,
     into_library,
     ok,
-    project_users,
     register,
     to_allocation,
     to_disbursement,
@@ -27,10 +25,6 @@ PAYMENT = {"amount": "20000", "voucher_no": "岫财报〔2020〕89号",
            "payee": "岫岩县绿源香菇专业合作社"}
 
 
-@pytest.fixture
-def apis(client, world):
-    project_users(world)
-    return apis_for(client, "clerk", "township", "county", "sector_agri", "leading")
 
 
 @pytest.fixture

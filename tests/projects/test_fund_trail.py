@@ -10,11 +10,9 @@ from sqlalchemy import text
 
 from tests.audit.test_verify import run_verify, tamper
 from tests.projects.helpers import (
-    apis_for,
     fund_source,
     into_library,
     ok,
-    project_users,
     register,
     to_allocation,
     to_disbursement,
@@ -25,14 +23,6 @@ from workflow.engine.errors import Invalid
 from workflow.extensions import db
 from workflow.funds import operations as funds
 from workflow.funds.models import Allocation, FundSource
-
-USERS = ("clerk", "township", "county", "sector_agri", "sector_water", "leading")
-
-
-@pytest.fixture
-def apis(client, world):
-    project_users(world)
-    return apis_for(client, *USERS)
 
 
 @pytest.fixture

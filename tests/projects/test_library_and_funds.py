@@ -10,11 +10,9 @@ from openpyxl import load_workbook
 from tests.projects.helpers import (
     ASSET,
     TARGETS,
-    apis_for,
     fund_source,
     into_library,
     ok,
-    project_users,
     register,
     to_allocation,
     to_disbursement,
@@ -26,14 +24,6 @@ from workflow.funds import operations as funds
 from workflow.funds.ledgers import check_ledgers
 from workflow.funds.models import Allocation, Disbursement, PaymentRecord
 from workflow.projects.models import Asset, Project
-
-USERS = ("clerk", "township", "county", "sector_agri", "sector_water", "leading")
-
-
-@pytest.fixture
-def apis(client, world):
-    project_users(world)
-    return apis_for(client, *USERS)
 
 
 def test_library_fund_use_acceptance_asset_and_disbursement(apis, world, client):
