@@ -72,6 +72,7 @@ def build_world() -> World:
         "auditor": make_user("auditor", ("auditor", county), name="钱审计"),
         "other_clerk": make_user("other_clerk", ("village_clerk", v2), name="冯村干部"),
         "other_township": make_user("other_township", ("township_reviewer", yanggu)),
+        "admin": make_user("admin", ("admin", county), name="陈管理员"),
     }
     households = [make_household(v1, "王建国"), make_household(v1, "张喆", size=2),
                   make_household(v2, "刘𠮷", size=4)]

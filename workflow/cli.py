@@ -95,20 +95,23 @@ def users_grant(name: str, role: str, code: str, department: str | None) -> None
 
 
 def _verify_all() -> list:
-    """Every chain checked (cases and fund sources, villages' registers), printed."""
-    from workflow.audit import register
+    """Every chain checked (cases and fund sources, villages' registers, places'
+    administration trails), printed."""
+    from workflow.audit import admin, register
     from workflow.audit.chain import verify
     from workflow.audit.models import FundEvent
 
     checked, problems = verify()
     register_events, register_problems = register.verify()
-    problems = [*problems, *register_problems]
+    admin_events, admin_problems = admin.verify()
+    problems = [*problems, *register_problems, *admin_problems]
     fund_events = db.session.execute(db.select(db.func.count()).select_from(FundEvent)
                                      ).scalar_one()
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"checked {checked} cases, {register_events} register events and "
-               f"{fund_events} fund events, {len(problems)} problems")
+    click.echo(f"checked {checked} cases, {register_events} register events, "
+               f"{fund_events} fund events and {admin_events} administration events, "
+               f"{len(problems)} problems")
     return problems
 
 
@@ -138,7 +141,8 @@ def audit_checkpoint() -> None:
         sys.exit(1)
     path, counts = anchors.write()
     click.echo(f"checkpoint written to {path}: {counts['cases']} cases, "
-               f"{counts['villages']} villages, {counts['funds']} fund sources")
+               f"{counts['villages']} villages, {counts['funds']} fund sources, "
+               f"{counts['admin']} administration chains")
 
 
 @audit_cli.command("seal")

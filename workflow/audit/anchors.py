@@ -4,7 +4,7 @@ The keyed seals (keys.py) stop an insider from rewriting history, but not from c
 it: deleting a chain's last events (or a whole case with its trail) and setting the head
 back leaves a chain whose every remaining seal is genuine. ``flask audit checkpoint``
 therefore writes, after a clean verify, the length and head of every chain (cases,
-villages' register chains, fund sources' chains) as one HMAC-signed JSON line appended to
+villages' register chains, fund sources' chains, places' administration chains) as one HMAC-signed JSON line appended to
 checkpoints.jsonl in WORKFLOW_AUDIT_ANCHOR_FOLDER (default instance/anchors), which the
 database's users cannot write. ``audit verify`` compares each chain with the latest good
 checkpoint: a chain shorter than it was (deleted tail), an event at the checkpointed
@@ -27,7 +27,7 @@ from workflow.funds.models import FundSource
 from workflow.jurisdictions.models import Jurisdiction
 
 FILE_NAME = "checkpoints.jsonl"
-KINDS = ("cases", "villages", "funds")
+KINDS = ("cases", "villages", "funds", "admin")
 
 
 @dataclass
@@ -66,6 +66,9 @@ def current_heads() -> dict[str, list[list]]:
         "funds": select(FundSource.id, FundSource.trail_seq, FundSource.trail_head,
                         FundSource.jurisdiction_path)
         .where(FundSource.trail_seq > 0).order_by(FundSource.id),
+        "admin": select(Jurisdiction.id, Jurisdiction.admin_seq, Jurisdiction.admin_head,
+                        Jurisdiction.path)
+        .where(Jurisdiction.admin_seq > 0).order_by(Jurisdiction.id),
     }
     return {kind: [list(row) for row in db.session.execute(query).all()]
             for kind, query in queries.items()}

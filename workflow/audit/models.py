@@ -94,6 +94,27 @@ class FundEvent(ChainedEvent, db.Model):
     summary: Mapped[str] = mapped_column(db.Text)
 
 
+class AdminEvent(ChainedEvent, db.Model):
+    """One administrative change (a user created, a role granted, a place imported or
+    merged, a setting set, ...), on the chain of the place it concerns; the chain's head
+    is that place's ``admin_seq``/``admin_head`` (see audit/admin.py)."""
+
+    __tablename__ = "admin_events"
+    __table_args__ = (db.UniqueConstraint("place_id", "seq"),)
+    HASHED = ("place_id", "jurisdiction_path", "seq", "action", "action_title",
+              "actor_id", "actor_name", "role", "target", "summary", "data")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"))
+    jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
+    action: Mapped[str] = mapped_column(db.String(32))
+    # What was changed, e.g. "user:12", "place:210323", "setting:poverty_line".
+    target: Mapped[str] = mapped_column(db.String(96), index=True)
+    summary: Mapped[str] = mapped_column(db.Text)
+
+    place = relationship("Jurisdiction", lazy="joined")
+
+
 def seal(values: dict[str, Any], hashed: tuple[str, ...]) -> dict[str, Any]:
     """Set ``values``' chain hash and its keyed seal (the one way events are hashed)."""
     from workflow.audit import keys

@@ -25,6 +25,9 @@ class Jurisdiction(db.Model):
     # Head of a village's register chain (audit.register): its length and latest hash.
     register_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     register_head: Mapped[str | None] = mapped_column(db.String(64))
+    # Head of the place's administration chain (audit.admin): users, places, settings.
+    admin_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    admin_head: Mapped[str | None] = mapped_column(db.String(64))
 
     parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id])
 
