@@ -31,7 +31,8 @@ def tamper(sql: str, **params) -> None:
 def test_clean_trail_verifies(app, case_id):
     result = run_verify(app)
     assert result.exit_code == 0, result.output
-    assert "checked 1 cases, 0 register events, 0 fund events and 0 administration events, 0 problems" in result.output
+    assert ("checked 1 cases, 0 register events, 0 fund events and 0 administration "
+            "events, 0 problems") in result.output
 
 
 def test_edited_opinion_is_found(app, case_id):

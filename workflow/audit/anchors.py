@@ -4,8 +4,9 @@ The keyed seals (keys.py) stop an insider from rewriting history, but not from c
 it: deleting a chain's last events (or a whole case with its trail) and setting the head
 back leaves a chain whose every remaining seal is genuine. ``flask audit checkpoint``
 therefore writes, after a clean verify, the length and head of every chain (cases,
-villages' register chains, fund sources' chains, places' administration chains) as one HMAC-signed JSON line appended to
-checkpoints.jsonl in WORKFLOW_AUDIT_ANCHOR_FOLDER (default instance/anchors), which the
+villages' register chains, fund sources' chains, places' administration chains) as one
+HMAC-signed JSON line appended to checkpoints.jsonl in WORKFLOW_AUDIT_ANCHOR_FOLDER
+(default instance/anchors), which the
 database's users cannot write. ``audit verify`` compares each chain with the latest good
 checkpoint: a chain shorter than it was (deleted tail), an event at the checkpointed
 position with another hash (rewritten history), or a checkpointed owner gone is reported.
