@@ -8,6 +8,7 @@ document with ``app.url_map`` both ways (every documented path served, every ser
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from apispec import APISpec
@@ -54,26 +55,43 @@ PATH = {  # string path parameters whose values are a closed set
     "fmt": {"type": "string", "enum": list(EXPORT_FILES)},
 }
 PAGE = ("page", "per_page")
+# What each area adds (``document``): operations, request/response schemas, query params.
+AREA_OPERATIONS: list[Callable[[], dict[str, dict]]] = []
+AREA_SCHEMAS: dict[str, type] = {}
 
 
-def _op(summary: str, ok: str, body: str | dict | None = None, response: str | None = None,
-        errors: tuple[str, ...] = ("401",), params: tuple[str, ...] = ()) -> dict:
-    op: dict = {"summary": summary, "security": [{"bearer": []}],
-                "responses": {ok: {"description": "成功"}}}
+def document(operations: Callable[[], dict[str, dict]], schemas: dict[str, type] | None = None,
+             query: dict[str, dict] | None = None) -> None:
+    """Add an area's /api/v1 routes to the document: ``operations()`` returns
+    {Flask rule: {method: op}} built with ``op``; ``schemas`` names marshmallow schemas
+    ops refer to; ``query`` the schema of each query parameter an area's views read."""
+    AREA_OPERATIONS.append(operations)
+    AREA_SCHEMAS.update(schemas or {})
+    for name, schema in (query or {}).items():
+        if QUERY.get(name, schema) != schema:
+            raise ValueError(f"query parameter {name} already documented differently")
+        QUERY[name] = schema
+
+
+def op(summary: str, ok: str, body: str | dict | None = None, response: str | None = None,
+       errors: tuple[str, ...] = ("401",), params: tuple[str, ...] = ()) -> dict:
+    """One documented operation: bearer-secured, its errors described in Chinese."""
+    doc: dict = {"summary": summary, "security": [{"bearer": []}],
+                 "responses": {ok: {"description": "成功"}}}
     if response:
-        op["responses"][ok]["content"] = {"application/json": {"schema": response}}
+        doc["responses"][ok]["content"] = {"application/json": {"schema": response}}
     if body:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": body}}}
+        doc["requestBody"] = {"required": True,
+                              "content": {"application/json": {"schema": body}}}
         errors = tuple(dict.fromkeys(("400", "413", *errors)))
     if params:
         errors = tuple(dict.fromkeys((*errors, "422")))
     for code in errors:
-        op["responses"][code] = {"description": ERRORS[code]}
+        doc["responses"][code] = {"description": ERRORS[code]}
     if params:
-        op["parameters"] = [{"name": p, "in": "query", "required": False, "schema": QUERY[p]}
-                            for p in params]
-    return op
+        doc["parameters"] = [{"name": p, "in": "query", "required": False,
+                              "schema": QUERY[p]} for p in params]
+    return doc
 
 
 def _path_parameters(rule: str) -> tuple[str, list[dict]]:
@@ -91,21 +109,21 @@ def operations() -> dict[str, dict[str, dict]]:
     """{Flask rule: {method: operation}} for every documented route."""
     token_body = {"type": "object", "required": ["username", "password"],
                   "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}
-    login = _op("获取令牌", "200", body=token_body, errors=("422",))
+    login = op("获取令牌", "200", body=token_body, errors=("422",))
     login["security"] = []
     login["responses"]["200"]["content"] = {"application/json": {"schema": {
         "type": "object", "properties": {"token": STRING, "expires_at": {
             "type": "string", "format": "date-time", "description": UTC}}}}}
     login["responses"]["401"] = {"description": "用户名或密码错误"}
     login["responses"]["429"] = {"description": "失败次数过多"}
-    upload = _op("上传证明材料（JPEG、PNG、PDF，按内容核验）", "201",
+    upload = op("上传证明材料（JPEG、PNG、PDF，按内容核验）", "201",
                  errors=("401", "403", "404", "409", "413", "422"))
     upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["kind", "file"],
         "properties": {"kind": {"type": "string"},
                        "version": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                        "file": {"type": "string", "format": "binary"}}}}}}
-    roster = _op("导入建档立卡名册（一个 .xlsx，或一至两个 .csv）", "200",
+    roster = op("导入建档立卡名册（一个 .xlsx，或一至两个 .csv）", "200",
                  errors=("401", "403", "413", "422"))
     roster["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"], "properties": {"file": {
@@ -113,62 +131,63 @@ def operations() -> dict[str, dict[str, dict]]:
     v1 = "/api/v1"
     return {
         f"{v1}/auth/token": {"post": login},
-        f"{v1}/procedures": {"get": _op("已加载的流程定义", "200")},
-        f"{v1}/forms/<key>": {"get": _op("表单字段", "200", errors=("401", "404"))},
-        f"{v1}/jurisdictions": {"get": _op("管辖范围内的行政区划", "200")},
+        f"{v1}/procedures": {"get": op("已加载的流程定义", "200")},
+        f"{v1}/forms/<key>": {"get": op("表单字段", "200", errors=("401", "404"))},
+        f"{v1}/jurisdictions": {"get": op("管辖范围内的行政区划", "200")},
         f"{v1}/households": {
-            "get": _op("建档立卡户列表", "200", params=("village", "status", "q", *PAGE)),
-            "post": _op("登记农户", "201", body="HouseholdCreate",
+            "get": op("建档立卡户列表", "200", params=("village", "status", "q", *PAGE)),
+            "post": op("登记农户", "201", body="HouseholdCreate",
                         errors=("401", "403", "422"))},
         f"{v1}/households/<int:household_id>": {
-            "get": _op("建档立卡户", "200", errors=("401", "404"))},
+            "get": op("建档立卡户", "200", errors=("401", "404"))},
         f"{v1}/households/export.<fmt>": {
-            "get": _op("导出建档立卡名册（按角色脱敏，导出完整信息留痕）", "200",
+            "get": op("导出建档立卡名册（按角色脱敏，导出完整信息留痕）", "200",
                        errors=("401", "403", "422"))},
         f"{v1}/households/import": {"post": roster},
         f"{v1}/cases": {
-            "get": _op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from",
+            "get": op("案件列表", "200", params=("procedure", "state", "jurisdiction", "from",
                                                "to", "overdue", *PAGE)),
-            "post": _op("发起案件", "201", body="CaseCreate", response="Case",
+            "post": op("发起案件", "201", body="CaseCreate", response="Case",
                         errors=("401", "403", "404", "409", "422"))},
         f"{v1}/cases/<int:case_id>": {
-            "get": _op("案件详情", "200", response="Case", errors=("401", "404"))},
+            "get": op("案件详情", "200", response="Case", errors=("401", "404"))},
         f"{v1}/cases/<int:case_id>/actions/<name>": {
-            "post": _op("办理（签署）", "200", body="ActionRequest", response="Case",
+            "post": op("办理（签署）", "200", body="ActionRequest", response="Case",
                         errors=("401", "403", "404", "409", "422"))},
         f"{v1}/cases/<int:case_id>/trail": {
-            "get": _op("审计留痕", "200", errors=("401", "404"))},
+            "get": op("审计留痕", "200", errors=("401", "404"))},
         f"{v1}/register/trail": {
-            "get": _op("建档留痕（登记农户、房屋、项目，导入名册；按村哈希链）", "200",
+            "get": op("建档留痕（登记农户、房屋、项目，导入名册；按村哈希链）", "200",
                        errors=("401", "422"), params=("village", *PAGE))},
         f"{v1}/houses": {
-            "get": _op("房屋列表（危房改造）", "200", params=("village", *PAGE)),
-            "post": _op("登记房屋", "201", body="HouseCreate",
+            "get": op("房屋列表（危房改造）", "200", params=("village", *PAGE)),
+            "post": op("登记房屋", "201", body="HouseCreate",
                         errors=("401", "403", "404", "422"))},
         f"{v1}/houses/<int:house_id>": {
-            "get": _op("房屋及鉴定记录", "200", errors=("401", "404"))},
+            "get": op("房屋及鉴定记录", "200", errors=("401", "404"))},
         f"{v1}/cases/<int:case_id>/archive": {
-            "get": _op("档案（批准一户、建档一户）", "200", errors=("401", "404"))},
+            "get": op("档案（批准一户、建档一户）", "200", errors=("401", "404"))},
         f"{v1}/cases/<int:case_id>/evidence": {
-            "get": _op("证明材料列表", "200", errors=("401", "404")), "post": upload},
+            "get": op("证明材料列表", "200", errors=("401", "404")), "post": upload},
         f"{v1}/cases/<int:case_id>/evidence/<int:attachment_id>": {
-            "get": _op("下载证明材料", "200", errors=("401", "404"))},
+            "get": op("下载证明材料", "200", errors=("401", "404"))},
         f"{v1}/projects": {
-            "get": _op("扶贫项目列表", "200", params=("village", *PAGE)),
-            "post": _op("登记项目", "201", body="ProjectCreate", errors=("401", "403", "422"))},
+            "get": op("扶贫项目列表", "200", params=("village", *PAGE)),
+            "post": op("登记项目", "201", body="ProjectCreate", errors=("401", "403", "422"))},
         f"{v1}/projects/<int:project_id>": {
-            "get": _op("项目详情（含已安排、已拨付）", "200", errors=("401", "404"))},
+            "get": op("项目详情（含已安排、已拨付）", "200", errors=("401", "404"))},
         f"{v1}/projects/<int:project_id>/allocations": {
-            "post": _op("安排资金（未入库项目、超预算均被拒绝）", "201",
+            "post": op("安排资金（未入库项目、超预算均被拒绝）", "201",
                         body="AllocationRequest", errors=("401", "403", "404", "422"))},
-        f"{v1}/fund-sources": {"get": _op("资金来源及预算余额", "200")},
+        f"{v1}/fund-sources": {"get": op("资金来源及预算余额", "200")},
         f"{v1}/assets": {
-            "get": _op("扶贫资产登记", "200", params=("jurisdiction", "class", *PAGE))},
+            "get": op("扶贫资产登记", "200", params=("jurisdiction", "class", *PAGE))},
         f"{v1}/monitoring/flags": {
-            "get": _op("收入低于监测标准、尚未纳入监测的农户", "200", params=("year",))},
+            "get": op("收入低于监测标准、尚未纳入监测的农户", "200", params=("year",))},
         f"{v1}/openapi.json": {"get": {"summary": "本文档", "security": [],
                                        "responses": {"200": {"description": "成功"}}}},
         **_document_operations(),
+        **{rule: ops for area in AREA_OPERATIONS for rule, ops in area().items()},
     }
 
 
@@ -182,7 +201,8 @@ def spec() -> dict:
                          ("HouseholdCreate", HouseholdCreateSchema),
                          ("HouseCreate", HouseCreateSchema),
                          ("ProjectCreate", ProjectCreateSchema),
-                         ("AllocationRequest", AllocationRequestSchema)):
+                         ("AllocationRequest", AllocationRequestSchema),
+                         *AREA_SCHEMAS.items()):
         doc.components.schema(name, schema=schema)
     for rule, ops in operations().items():
         path, parameters = _path_parameters(rule)
@@ -214,12 +234,12 @@ def _document_operations() -> dict[str, dict]:
             ("/cases/<int:case_id>/announcement.pdf", "公告（县级审定后）",
              ("401", "404", "409")),
             ("/villages/<code>/notice.pdf", "村公示栏：本村公示中的案件", ("401", "404"))):
-        op = _op(summary, "200", errors=errors, params=("procedure",)
-                 if rule.startswith("/villages") else ())
-        op["responses"]["200"]["content"] = pdf
+        printed = op(summary, "200", errors=errors, params=("procedure",)
+                     if rule.startswith("/villages") else ())
+        printed["responses"]["200"]["content"] = pdf
         if "409" in errors:
-            op["responses"]["409"] = {"description": "尚未经县级审定"}
-        out[rule] = {"get": op}
+            printed["responses"]["409"] = {"description": "尚未经县级审定"}
+        out[rule] = {"get": printed}
     check = {"summary": "纸质文书核验（公开，不显示个人信息）：有效、已过期或无法识别",
              "security": [], "responses": {"200": {
                  "description": "核验结果页", "content": {"text/html": {}}}}}
