@@ -73,3 +73,12 @@ def test_events_in_scope_follow_the_readers_places(world):
     _record(world, "yanggu")
     seen = db.session.execute(admin.events_in_scope(world.users["clerk"])).scalars().all()
     assert [e.jurisdiction_path for e in seen] == [world.places["v1"].path]
+
+
+def test_commands_act_as_the_server_command_line_account(world):
+    actor = admin.cli_actor()
+    assert admin.cli_actor() is actor  # created once
+    assert (actor.active, actor.check_password(""), actor.check_password("!")) == (
+        False, False, False)
+    values = admin.record(world.places["county"], "test_changed", actor, "命令行变更", {})
+    assert (values["actor_name"], values["role"]) == ("服务器命令行", "")

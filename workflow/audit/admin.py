@@ -71,6 +71,22 @@ def record(place: Jurisdiction | int, action: str, actor: User, summary: str,
     return values
 
 
+CLI_USERNAME = "_cli"
+
+
+def cli_actor() -> User:
+    """The account a `flask ...` command acts as on the trail: 「服务器命令行」, inactive,
+    with no password that can match, created on first use (commands run on the server by
+    whoever holds it; the trail says so instead of inventing an administrator)."""
+    user = db.session.execute(select(User).filter_by(username=CLI_USERNAME)).scalar_one_or_none()
+    if user is None:
+        user = User(username=CLI_USERNAME, display_name="服务器命令行", active=False,
+                    password_hash="!")  # noqa: S106 (no hash format: never matches)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
 def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
     """Check every place's administration chain (within ``scope_paths``) against its
     head and the latest checkpoint; returns (events checked, problems)."""
