@@ -80,6 +80,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.oversight import views as oversight_views
 
     oversight_views.init_app(app)
+    from workflow.archive import views as archive_views
+
+    archive_views.init_app(app)  # /admin/archive, flask archive export|import
     from workflow.settings import views as settings_views
 
     settings_views.init_app(app)  # /admin/settings, its API, CLI and the banner
