@@ -33,26 +33,18 @@ def procedures_check() -> None:
     click.echo(f"ok  {len(catalog.forms)} forms")
 
 
-def _place(code: str):
-    from workflow.jurisdictions.models import Jurisdiction
+def _as_cli(change, *args):
+    """An administration operation as the command line (on the administration trail as
+    服务器命令行); its refusal as a message."""
+    from workflow.audit.admin import cli_actor
+    from workflow.engine.errors import WorkflowError
 
-    place = db.session.execute(db.select(Jurisdiction).filter_by(code=code)).scalar_one_or_none()
-    if place is None:
-        raise click.ClickException(f"jurisdiction code {code} not found")
-    return place
-
-
-def _grant(user, role: str, code: str, department: str | None = None) -> None:
-    from workflow.auth.models import ROLES, RoleAssignment
-    from workflow.projects.models import DEPARTMENTS
-
-    if role not in ROLES:
-        raise click.ClickException(f"unknown role {role}; one of: {', '.join(ROLES)}")
-    if department and department not in DEPARTMENTS:
-        raise click.ClickException(f"unknown department {department}; one of: "
-                                   f"{', '.join(DEPARTMENTS)}")
-    db.session.add(RoleAssignment(user=user, role=role, jurisdiction=_place(code),
-                                  department=department))
+    try:
+        return change(cli_actor(), *args)
+    except WorkflowError as exc:
+        db.session.rollback()
+        details = [m for messages in exc.errors.values() for m in messages]
+        raise click.ClickException("；".join(details or [exc.message])) from None
 
 
 @users_cli.command("create")
@@ -64,16 +56,13 @@ def _grant(user, role: str, code: str, department: str | None = None) -> None:
 @click.option("--department", default=None, help="county_sector: agriculture, water, ...")
 def users_create(name: str, password: str, role: str, code: str, display_name: str | None,
                  department: str | None):
-    """Create a user with one role over one jurisdiction."""
-    from workflow.auth.models import User
+    """Create a user with one role over one jurisdiction (the password: at least 10
+    characters, not the user name, not a common password)."""
+    from workflow.admin import operations
 
-    if db.session.execute(db.select(User).filter_by(username=name)).scalar_one_or_none():
-        raise click.ClickException(f"user {name} exists; use `users grant`")
-    user = User(username=name, display_name=display_name or name)
-    user.set_password(password)
-    db.session.add(user)
-    _grant(user, role, code, department)
-    db.session.commit()
+    _as_cli(operations.create_user, {"username": name, "display_name": display_name or name,
+                                     "role": role, "jurisdiction": code,
+                                     "department": department}, password)
     click.echo(f"created {name} as {role} over {code}")
 
 
@@ -84,13 +73,14 @@ def users_create(name: str, password: str, role: str, code: str, display_name: s
 @click.option("--department", default=None, help="county_sector: agriculture, water, ...")
 def users_grant(name: str, role: str, code: str, department: str | None) -> None:
     """Give an existing user one more role assignment."""
+    from workflow.admin import operations
     from workflow.auth.models import User
 
     user = db.session.execute(db.select(User).filter_by(username=name)).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"no user {name}")
-    _grant(user, role, code, department)
-    db.session.commit()
+    _as_cli(operations.grant, user, {"role": role, "jurisdiction": code,
+                                     "department": department})
     click.echo(f"granted {role} over {code} to {name}")
 
 

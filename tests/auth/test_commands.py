@@ -14,7 +14,7 @@ def test_password_and_deactivate_commands_end_sessions_and_tokens(app, world, cl
     assert login(browser, "clerk").status_code == 302
     Api(client, "clerk")
     short = runner.invoke(args=["users", "password", "clerk", "--password", "short"])
-    assert short.exit_code != 0 and "at least 8" in short.output
+    assert short.exit_code != 0 and "「密码」至少 10 个字符" in short.output
     done = runner.invoke(args=["users", "password", "clerk", "--password", "新口令-2021-abc"])
     assert done.exit_code == 0, done.output
     assert browser.get("/").status_code == 302

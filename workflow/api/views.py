@@ -27,14 +27,7 @@ from workflow.engine import store
 from workflow.engine.errors import Invalid, NotFound
 from workflow.engine.fields import parse_int
 from workflow.extensions import db
-from workflow.jurisdictions.scope import (
-    get_in_scope,
-    paths_filter,
-    place_by_code,
-    places_in_scope,
-    scope_filter,
-    with_predecessors,
-)
+from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import create_household
 
@@ -67,6 +60,11 @@ def token_required(view):
         user = user_for_token(header[7:].strip()) if header.startswith("Bearer ") else None
         if user is None:
             return jsonify({"message": "未登录或令牌已失效，请重新获取令牌"}), 401
+        from workflow.admin.account import MUST_CHANGE, PASSWORD_CHANGE_ENDPOINTS, change_due
+
+        if change_due(user) and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            # A one-time or demo password: nothing but changing it (POST /account/password).
+            return jsonify({"message": MUST_CHANGE}), 403
         g.user = user
         return view(*args, **kwargs)
     return wrapper
@@ -105,7 +103,7 @@ def in_village_arg(query, path_column, user):
         place = place_by_code(village, user)
         if place is None:
             raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
-        query = query.where(paths_filter(path_column, with_predecessors([place.path])))
+        query = query.where(path_column.startswith(place.path, autoescape=True))
     return query
 
 
@@ -151,9 +149,7 @@ def get_form(key: str):
 @token_required
 def list_jurisdictions():
     return jsonify([{"code": p.code, "name": p.name, "level": p.level,
-                     "parent": p.parent.code if p.parent else None,
-                     "merged_into": p.merged_into.code if p.merged_into else None,
-                     "note": p.merger_note}
+                     "parent": p.parent.code if p.parent else None}
                     for p in places_in_scope(g.user)])
 
 

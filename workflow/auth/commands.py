@@ -1,15 +1,14 @@
-"""`flask users password` and `flask users deactivate`: the account changes that must end
-a user's sessions and tokens, through the operations that do so."""
+"""`flask users password|deactivate|reset-password|revoke`: the account changes that must
+end a user's sessions and tokens, through the administration operations, each recorded
+on the administration trail as the command line (``audit.admin.cli_actor``)."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 
-from workflow.auth import operations
 from workflow.auth.models import User
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
-
-MIN_PASSWORD = 8
 
 
 def _user(name: str) -> User:
@@ -19,14 +18,27 @@ def _user(name: str) -> User:
     return user
 
 
+def _run(change, *args):
+    """Call an administration operation as the command line; its refusal as a message."""
+    from workflow.audit.admin import cli_actor
+
+    try:
+        return change(cli_actor(), *args)
+    except WorkflowError as exc:
+        db.session.rollback()
+        details = [m for messages in exc.errors.values() for m in messages]
+        raise click.ClickException("；".join(details or [exc.message])) from None
+
+
 @click.command("password")
 @click.argument("name")
 @click.password_option("--password", help="asked for when not given")
 def users_password(name: str, password: str) -> None:
-    """Set a new password; every session and API token of the user ends."""
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
-    operations.set_password(_user(name), password)
+    """Set a new password (at least 10 characters, not the user name, not a common
+    password); every session and API token of the user ends."""
+    from workflow.admin import operations
+
+    _run(operations.set_password, _user(name), password)
     click.echo(f"password of {name} changed; its sessions and API tokens ended")
 
 
@@ -34,12 +46,43 @@ def users_password(name: str, password: str) -> None:
 @click.argument("name")
 def users_deactivate(name: str) -> None:
     """Refuse the user's logins from now on; its sessions and API tokens end."""
-    operations.deactivate(_user(name))
+    from workflow.admin import operations
+
+    _run(operations.deactivate, _user(name))
     click.echo(f"{name} deactivated; its sessions and API tokens ended")
+
+
+@click.command("reset-password")
+@click.argument("name")
+def users_reset_password(name: str) -> None:
+    """Give the user a one-time password (printed once) to change at the next login;
+    its sessions and API tokens end."""
+    from workflow.admin import operations
+
+    password = _run(operations.reset_password, _user(name))
+    click.echo(f"one-time password of {name} (shown only now; to be changed at the next "
+               f"login): {password}")
+
+
+@click.command("revoke")
+@click.argument("name")
+@click.option("--role", required=True)
+@click.option("--jurisdiction", "code", required=True)
+def users_revoke(name: str, role: str, code: str) -> None:
+    """Take one role over one jurisdiction away from the user."""
+    from workflow.admin import operations
+
+    user = _user(name)
+    row = next((a for a in user.assignments
+                if a.role == role and a.jurisdiction.code == code), None)
+    if row is None:
+        raise click.ClickException(f"{name} has no role {role} over {code}")
+    _run(operations.revoke, user, row.id)
+    click.echo(f"revoked {role} over {code} from {name}")
 
 
 def init_app(app: Flask) -> None:
     """Add the commands to the `users` group (workflow/cli.py registers the group)."""
     group = app.cli.commands["users"]
-    for command in (users_password, users_deactivate):
+    for command in (users_password, users_deactivate, users_reset_password, users_revoke):
         group.add_command(command)

@@ -40,6 +40,12 @@ class User(UserMixin, db.Model):
     # Part of every browser session's user id (get_id): bumping it ends all of the user's
     # sessions at once, on every device (logout, new password, deactivation).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by an administrator's reset (a one-time password): every page leads to the
+    # change-password page and the API refuses until the user picks their own.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # A demo seed's shared password: must be changed at first login in production only.
+    demo_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    password_changed_at: Mapped[dt.datetime | None]
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -60,17 +66,18 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def password_change_due(self, production: bool) -> bool:
+        """True while the user must pick a new password before doing anything else."""
+        return self.must_change_password or (production and self.demo_password)
+
     def roles_over(self, place: Jurisdiction) -> list[RoleAssignment]:
         """The assignments whose jurisdiction contains ``place``."""
         return [a for a in self.assignments if a.jurisdiction.contains(place)]
 
     @property
     def scope_paths(self) -> list[str]:
-        """Materialized paths of every place this user may see: their assignments' and
-        those of the places merged into them (撤并)."""
-        from workflow.jurisdictions.scope import with_predecessors
-
-        return with_predecessors([a.jurisdiction.path for a in self.assignments])
+        """Materialized paths of every place this user may see."""
+        return [a.jurisdiction.path for a in self.assignments]
 
     @property
     def is_admin(self) -> bool:
@@ -106,6 +113,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
     user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime | None]  # None for tokens issued before migration 0015
 
     user: Mapped[User] = relationship()
 
@@ -117,10 +125,28 @@ class ApiToken(db.Model):
     def issue(cls, user: User, hours: int) -> tuple[str, ApiToken]:
         """Create a token for ``user``; the clear token is returned once and never stored."""
         token = secrets.token_urlsafe(32)
-        row = cls(token_hash=cls.digest(token), user=user,
-                  expires_at=clock.utcnow() + dt.timedelta(hours=hours))
+        now = clock.utcnow()
+        row = cls(token_hash=cls.digest(token), user=user, created_at=now,
+                  expires_at=now + dt.timedelta(hours=hours))
         db.session.add(row)
         return token, row
+
+
+class UserSession(db.Model):
+    """One browser login: the signed cookie holds ``key`` in clear, this row its SHA-256,
+    with the device and address it came from, so the user can see and end each session
+    (auth.sessions loads a cookie only while its row is open)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_agent: Mapped[str] = mapped_column(db.String(200), default="")
+    address: Mapped[str] = mapped_column(db.String(64), default="")
+    started_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
 
 
 class LoginFailure(db.Model):

@@ -6,6 +6,7 @@ from flask import current_app
 from workflow import clock
 from workflow.auth import throttle
 from workflow.auth.models import ApiToken, User
+from workflow.auth.sessions import end_rows
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 
@@ -64,6 +65,7 @@ def end_sessions(user: User, *, revoke_tokens: bool = False) -> None:
     their cookies name is bumped) and, with ``revoke_tokens``, delete its API tokens.
     In the caller's transaction."""
     user.session_generation = (user.session_generation or 0) + 1
+    end_rows(user)
     if revoke_tokens:
         db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id))
 
@@ -75,15 +77,24 @@ def logout(user: User) -> None:
     db.session.commit()
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password: every session and API token issued with the old one ends."""
+def set_password(user: User, password: str, *, commit: bool = True,
+                 one_time: bool = False) -> None:
+    """A new password: every session and API token issued with the old one ends. A
+    ``one_time`` password (an administrator's reset) must be changed at the next login;
+    any other clears that duty (and a demo password's)."""
     user.set_password(password)
+    user.must_change_password = one_time
+    if not one_time:
+        user.demo_password = False
+        user.password_changed_at = clock.utcnow()
     end_sessions(user, revoke_tokens=True)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def deactivate(user: User) -> None:
+def deactivate(user: User, *, commit: bool = True) -> None:
     """The user can no longer log in; its sessions and API tokens end now."""
     user.active = False
     end_sessions(user, revoke_tokens=True)
-    db.session.commit()
+    if commit:
+        db.session.commit()

@@ -51,7 +51,8 @@ TOWNSHIPS = (
 )
 VILLAGE_ROLES = (("village_clerk", "clerk"), ("work_team", "team"), ("helper", "helper"))
 COUNTY_ROLES = (("county_poverty_office", "fpb"), ("county_housing_bureau", "zjj"),
-                ("county_leading_group", "ldxz"), ("auditor", "audit"))
+                ("county_leading_group", "ldxz"), ("auditor", "audit"),
+                ("admin", "admin"))  # xiuyan_admin: manages the county's users only
 # County sector departments that appraise projects of their category (论证).
 SECTOR_DEPARTMENTS = (("agriculture", "nyj"), ("transport", "jtj"), ("water", "slj"))
 CITY_ROLES = (("city_poverty_office", "fpb"), ("auditor", "audit"), ("admin", "admin"))
@@ -110,8 +111,9 @@ class Staff:
     def add(self, username: str, role: str, place: Jurisdiction,
             department: str | None = None) -> User:
         password = self.shared or secrets.token_urlsafe(9)
+        # demo_password: in production (PRODUCTION) it must be changed at first login.
         user = User(username=username, display_name=self.people.name(
-            self.people.rng.random() < 0.6))
+            self.people.rng.random() < 0.6), demo_password=True)
         if password not in self._hashes:  # hash a shared password once, not per user
             user.set_password(password)
             self._hashes[password] = user.password_hash
