@@ -27,7 +27,14 @@ from workflow.engine import store
 from workflow.engine.errors import Invalid, NotFound
 from workflow.engine.fields import parse_int
 from workflow.extensions import db
-from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope, scope_filter
+from workflow.jurisdictions.scope import (
+    get_in_scope,
+    paths_filter,
+    place_by_code,
+    places_in_scope,
+    scope_filter,
+    with_predecessors,
+)
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import create_household
 
@@ -103,7 +110,7 @@ def in_village_arg(query, path_column, user):
         place = place_by_code(village, user)
         if place is None:
             raise Invalid("查询参数有误", {"village": ["「village」不存在或不在您的管辖范围内"]})
-        query = query.where(path_column.startswith(place.path, autoescape=True))
+        query = query.where(paths_filter(path_column, with_predecessors([place.path])))
     return query
 
 
@@ -149,7 +156,9 @@ def get_form(key: str):
 @token_required
 def list_jurisdictions():
     return jsonify([{"code": p.code, "name": p.name, "level": p.level,
-                     "parent": p.parent.code if p.parent else None}
+                     "parent": p.parent.code if p.parent else None,
+                     "merged_into": p.merged_into.code if p.merged_into else None,
+                     "note": p.merger_note}
                     for p in places_in_scope(g.user)])
 
 

@@ -86,14 +86,15 @@ def _key() -> bytes:
     return app.extensions[_EXTENSION]
 
 
-def mac(text: str) -> str:
-    """HMAC-SHA256 of ``text`` (an event hash, a checkpoint body) under the audit key."""
-    return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()
+def mac(text: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of ``text`` (an event hash, a checkpoint body) under the audit key
+    (or under ``key``: another installation's, when an archive is re-sealed)."""
+    return hmac.new(key or _key(), text.encode(), hashlib.sha256).hexdigest()
 
 
-def key_id() -> str:
+def key_id(key: bytes | None = None) -> str:
     """A short public name of the key (so a verify with another key says so once)."""
-    return hashlib.sha256(b"wf-audit-key-id:" + _key()).hexdigest()[:12]
+    return hashlib.sha256(b"wf-audit-key-id:" + (key or _key())).hexdigest()[:12]
 
 
 def matches(text: str, expected: str | None) -> bool:

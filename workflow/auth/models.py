@@ -76,8 +76,11 @@ class User(UserMixin, db.Model):
 
     @property
     def scope_paths(self) -> list[str]:
-        """Materialized paths of every place this user may see."""
-        return [a.jurisdiction.path for a in self.assignments]
+        """Materialized paths of every place this user may see: their assignments' and
+        those of the places merged into them (撤并)."""
+        from workflow.jurisdictions.scope import with_predecessors
+
+        return with_predecessors([a.jurisdiction.path for a in self.assignments])
 
     @property
     def is_admin(self) -> bool:

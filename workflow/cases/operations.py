@@ -29,7 +29,7 @@ from workflow.engine.definitions import Action, Definition
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound, WorkflowError
 from workflow.evidence.models import missing_evidence
 from workflow.extensions import db
-from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
+from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS, closed_refusal
 from workflow.notices import operations as notices
 
 MAX_OPINION = 2000
@@ -63,6 +63,9 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
         if subject is None or not any(a.jurisdiction.contains(subject.village)
                                       for a in actor.assignments):
             raise NotFound(f"{prefix}该对象不存在或不在您的管辖范围内")
+        if refusal := closed_refusal(subject.village):  # 撤并: no new case in the old place
+            raise Invalid(f"{prefix}不能发起“{definition.title}”：{refusal}",
+                          {"_guards": [prefix + refusal]})
         allowed = [a for a in actor.roles_over(subject.village)
                    if a.role in proc["start_roles"] and (role is None or a.role == role)]
         if not allowed:

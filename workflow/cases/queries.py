@@ -15,7 +15,7 @@ from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.extensions import db
-from workflow.jurisdictions.scope import scope_filter
+from workflow.jurisdictions.scope import paths_filter, scope_filter, with_predecessors
 
 
 @dataclass
@@ -62,9 +62,9 @@ def case_query(user: User, *, procedure: str | None = None, state: str | None = 
         query = query.where(Case.procedure == procedure)
     if state:
         query = query.where(Case.state == state)
-    if jurisdiction_path:
-        query = query.where(Case.jurisdiction_path.startswith(jurisdiction_path,
-                                                              autoescape=True))
+    if jurisdiction_path:  # a successor's filter finds the cases of places merged into it
+        query = query.where(paths_filter(Case.jurisdiction_path,
+                                         with_predecessors([jurisdiction_path])))
     if date_from:
         query = query.where(Case.updated_at >= clock.day_start(date_from))
     if date_to:

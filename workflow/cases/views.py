@@ -28,8 +28,10 @@ from workflow.jurisdictions.models import LEVEL_TITLES
 from workflow.jurisdictions.scope import (
     filter_places,
     get_in_scope,
+    paths_filter,
     place_by_code,
     scope_filter,
+    with_predecessors,
 )
 from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
 from workflow.registry.operations import REGISTER_EDITORS
@@ -202,8 +204,8 @@ def households() -> str:
         if place is None:
             problems.append("所选「地区」不存在或不在您的管辖范围内；已忽略此条件")
         else:
-            query = query.where(Household.jurisdiction_path.startswith(place.path,
-                                                                       autoescape=True))
+            query = query.where(paths_filter(Household.jurisdiction_path,
+                                             with_predecessors([place.path])))
     if status := request.args.get("status", "").strip():
         if status in HOUSEHOLD_STATUSES:
             query = query.where(Household.status == status)

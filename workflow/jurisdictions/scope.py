@@ -3,13 +3,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, or_
+from flask import g, has_app_context
+from sqlalchemy import false, or_, select
 
 from workflow.auth.models import User
 from workflow.engine.errors import NotFound
 from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
+
+MERGERS_KEY = "_place_mergers"
+
+
+def mergers() -> list[tuple[str, str]]:
+    """(predecessor path, successor path) of every 撤并, read once per request: scope is
+    asked many times a request, mergers change a few times a year."""
+    cached = g.get(MERGERS_KEY) if has_app_context() else None
+    if cached is None:
+        successor = db.aliased(Jurisdiction)
+        cached = [tuple(r) for r in db.session.execute(
+            select(Jurisdiction.path, successor.path)
+            .join(successor, successor.id == Jurisdiction.merged_into_id)).all()]
+        if has_app_context():
+            g.setdefault(MERGERS_KEY, cached)
+    return cached
+
+
+def forget_mergers() -> None:
+    """Drop the cached mergers (a new 撤并, or a new request)."""
+    if has_app_context():
+        g.pop(MERGERS_KEY, None)
+
+
+def with_predecessors(paths: list[str]) -> list[str]:
+    """``paths`` and the paths of every place merged (directly or through a chain of
+    mergers) into a place under one of them: the successor's people find the old
+    place's cases, register and trails, which keep their own paths."""
+    pairs = mergers()
+    if not pairs:
+        return list(paths)
+    found = list(paths)
+    changed = True
+    while changed:
+        changed = False
+        for old, new in pairs:
+            if any(new.startswith(p) for p in found) and not any(
+                    old.startswith(p) for p in found):
+                found.append(old)
+                changed = True
+    return found
 
 
 def scope_filter(path_column: Any, user: User):

@@ -9,6 +9,7 @@ from workflow.audit import register
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid
 from workflow.extensions import db
+from workflow.jurisdictions.models import closed_refusal
 from workflow.jurisdictions.scope import place_by_code
 from workflow.registry.models import Household, Member
 from workflow.registry.schemas import HouseholdCreateSchema
@@ -55,6 +56,8 @@ def create_household(payload: Any, actor: User) -> Household:
     village = place_by_code(values["village"], actor)
     if village is None or village.level != "village":
         raise Invalid("登记信息有误", {"village": ["「所属村（代码）」不存在或不在您的管辖范围内"]})
+    if refusal := closed_refusal(village):  # 撤并: the old village takes no new households
+        raise Invalid("登记信息有误", {"village": [f"「所属村（代码）」{refusal}"]})
     if not any(a.role in REGISTER_EDITORS for a in actor.roles_over(village)):
         raise Forbidden("您的角色不能登记农户")
     taken = db.session.execute(
