@@ -129,7 +129,7 @@ def operations() -> dict[str, dict[str, dict]]:
         "type": "object", "required": ["file"], "properties": {"file": {
             "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}
     v1 = "/api/v1"
-    return {
+    out = {
         f"{v1}/auth/token": {"post": login},
         f"{v1}/procedures": {"get": op("已加载的流程定义", "200")},
         f"{v1}/forms/<key>": {"get": op("表单字段", "200", errors=("401", "404"))},
@@ -187,8 +187,11 @@ def operations() -> dict[str, dict[str, dict]]:
         f"{v1}/openapi.json": {"get": {"summary": "本文档", "security": [],
                                        "responses": {"200": {"description": "成功"}}}},
         **_document_operations(),
-        **{rule: ops for area in AREA_OPERATIONS for rule, ops in area().items()},
     }
+    for area in AREA_OPERATIONS:  # an area may add a method to a rule documented here
+        for rule, ops in area().items():
+            out.setdefault(rule, {}).update(ops)
+    return out
 
 
 def spec() -> dict:

@@ -35,7 +35,12 @@ from workflow.jurisdictions.scope import (
     scope_filter,
     with_predecessors,
 )
-from workflow.registry.models import HOUSEHOLD_STATUSES, Household, head_name_matches
+from workflow.registry.models import (
+    HOUSEHOLD_STATUSES,
+    Household,
+    head_name_matches,
+    mask_phone,
+)
 from workflow.registry.operations import create_household
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -166,7 +171,11 @@ def _household_json(h: Household) -> dict:
     return {"id": h.id, "head_name": h.head_name, "masked_id": h.masked_id,
             "village": {"code": h.village.code, "name": h.village.name},
             "status": h.status, "status_title": h.status_title, "size": h.size,
-            "members": [{"name": m.name, "relation": m.relation, "masked_id": m.masked_id}
+            # The version an edit (PATCH) names; the editable fields as pages show them.
+            "version": h.version, "address": h.address, "masked_phone": mask_phone(h.phone),
+            "dibao": h.dibao, "tekun": h.tekun, "masked_account": h.masked_account,
+            "members": [{"id": m.id, "name": m.name, "relation": m.relation,
+                         "masked_id": m.masked_id, "disabled": m.disabled}
                         for m in h.members]}
 
 

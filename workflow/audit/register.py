@@ -9,6 +9,7 @@ queue instead of forking the chain, and a deleted last event is noticed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,16 @@ from workflow.jurisdictions.scope import paths_filter, scope_filter
 
 REGISTER_ACTIONS = {"household_registered": "登记农户", "roster_imported": "导入建档立卡名册",
                     "house_registered": "登记房屋", "project_proposed": "申报项目",
-                    "personal_data_exported": "导出个人信息"}
+                    "personal_data_exported": "导出个人信息",
+                    # Edits of the register (workflow/registry/editing.py)
+                    "household_edited": "修改农户信息", "member_added": "增加家庭成员",
+                    "member_removed": "减少家庭成员", "member_edited": "修改家庭成员",
+                    "house_edited": "修改房屋信息", "project_edited": "修改项目信息"}
+
+
+# Checks of register rows against the events that edited them, registered by the areas
+# (``registry.edit_verify``): fn(scope_paths) -> problems. This module knows no area.
+ROW_CHECKS: list[Callable[[list[str] | None], list[Problem]]] = []
 
 
 def record(village_id: int, action: str, actor: User, summary: str,
@@ -70,6 +80,8 @@ def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
                                    checkpoint.head("villages", village.id) if checkpoint else None)
     for chain in by_village.values():  # events whose village is not a village (any more)
         problems.append(Problem(chain[0].jurisdiction_path, None, "所属村记录不符"))
+    for check in ROW_CHECKS:
+        problems += check(scope_paths)
     return checked, problems
 
 

@@ -11,7 +11,7 @@ from workflow import clock
 from workflow.engine.registry import subject
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
-from workflow.registry.models import Household
+from workflow.registry.models import Household, versioned
 
 GRADES = {"A": "A级（安全）", "B": "B级（局部不安全）", "C": "C级（局部危险）",
           "D": "D级（整体危险）"}
@@ -35,6 +35,7 @@ class House(db.Model):
     village_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"), index=True)
     jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
     registered_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # see Household
 
     household: Mapped[Household] = relationship(lazy="joined")
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
@@ -66,6 +67,9 @@ class House(db.Model):
     @property
     def latest_appraisal(self) -> HouseAppraisal | None:
         return self.appraisals[-1] if self.appraisals else None
+
+
+versioned(House)
 
 
 class HouseAppraisal(db.Model):

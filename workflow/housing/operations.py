@@ -6,11 +6,15 @@ from typing import Any
 from workflow.auth.models import User
 from workflow.cases.models import Case
 from workflow.engine import store
-from workflow.engine.errors import Forbidden, NotFound
+from workflow.engine.errors import Forbidden, Invalid, NotFound
 from workflow.evidence.models import Attachment
 from workflow.extensions import db
 from workflow.housing.models import ArchiveFile, House
 from workflow.housing.schemas import HouseCreateSchema
+from workflow.jurisdictions.scope import get_in_scope
+from workflow.registry import editing
+from workflow.registry.edit_schemas import ChangeBasis
+from workflow.registry.editing import HOUSE_FIELDS
 from workflow.registry.models import Household
 from workflow.registry.operations import REGISTER_EDITORS, load_payload, save_registered
 
@@ -35,6 +39,47 @@ def register_house(payload: Any, actor: User) -> House:
                            f"{house.address}，{house.structure_title}，{house.area} 平方米",
                            {"household_id": household.id, "structure": house.structure,
                             "area": str(house.area)}, REGISTER_EDITORS)
+
+
+def edit_house(house_id: Any, payload: Any, actor: User) -> House:
+    """Correct a house's address, structure, area or year built (PATCH): the merged
+    record is checked like a registration; not while a renovation case is open on it."""
+    house = get_in_scope(House, house_id, actor)
+    raw_basis, fields = editing.split_basis(payload)
+    message = "房屋信息有误，请按提示修改"
+    basis = load_payload(ChangeBasis(), raw_basis, message)
+    if "household_id" in fields:
+        raise Invalid(message, {"household_id": ["「农户」不能修改：请在该户名下重新登记房屋"]})
+    merged = {"household_id": house.household_id, "address": house.address,
+              "structure": house.structure, "year_built": house.year_built,
+              "area": str(house.area), **fields}
+    values = load_payload(HouseCreateSchema(), merged, message)
+    values.pop("household_id")
+    values["address"] = values["address"].strip()
+    version = basis.pop("version")
+    try:
+        house = editing.lock(House, house.id, house.village_id)
+        editing.check_version(house, version, "房屋信息")
+        changes = editing.diff(house, HOUSE_FIELDS, values)
+        if not changes:
+            db.session.rollback()
+            return house
+        editing.check_roles(actor, house.village, HOUSE_FIELDS, list(changes))
+        editing.refuse_open_cases(editing.open_cases([("house", house.id)]),
+                                  [HOUSE_FIELDS[n].label for n in changes if HOUSE_FIELDS[n].facts])
+        for name in changes:
+            setattr(house, name, values[name])
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise
+    editing.commit_edit(house.village_id, "house_edited", actor,
+                        f"修改房屋：{house.household.head_name}（{house.household.masked_id}）"
+                        f"{house.address}：{editing.described(HOUSE_FIELDS, changes)}",
+                        {"house_id": house.id, "household_id": house.household_id,
+                         "version": house.version, "changes": changes,
+                         **{k: v for k, v in basis.items() if v}}, editing.HOUSING)
+    return house
 
 
 def archive_of(case: Case) -> dict[str, Any] | None:

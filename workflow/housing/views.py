@@ -114,7 +114,7 @@ def house_json(h: House) -> dict:
                             "appraised_on": a.appraised_on.isoformat(),
                             "appraiser": a.appraiser, "certificate_no": a.certificate_no,
                             "case_id": a.case_id} for a in h.appraisals],
-            "grade": latest.grade if latest else None}
+            "grade": latest.grade if latest else None, "version": h.version}
 
 
 @housing_api.get("/houses")

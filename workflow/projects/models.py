@@ -10,6 +10,7 @@ from workflow import clock
 from workflow.engine.registry import subject
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
+from workflow.registry.models import versioned
 
 # category -> (title, the county department that appraises it, 论证)
 CATEGORIES = {
@@ -58,6 +59,7 @@ class Project(db.Model):
     village_id: Mapped[int] = mapped_column(db.ForeignKey("jurisdictions.id"), index=True)
     jurisdiction_path: Mapped[str] = mapped_column(db.String(128), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # see Household
 
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
 
@@ -89,6 +91,9 @@ class Project(db.Model):
     @property
     def status_title(self) -> str:
         return LIBRARY_STATUSES.get(self.library_status, self.library_status)
+
+
+versioned(Project)
 
 
 class Asset(db.Model):

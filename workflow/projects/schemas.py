@@ -99,3 +99,20 @@ class AllocationRequestSchema(Schema):
     document_no = _text("资金下达文号", 64)
     dated_on = fields.Date(load_default=None, error_messages=_msgs("下达日期", DATE), metadata={
         "description": "资金下达文件的日期（年-月-日）；不填为今天（北京时间），不能晚于今天"})
+
+
+class ResubmissionSchema(Schema):
+    """POST /api/v1/projects/<id>/resubmission: 申报入库 again after the proposal was
+    completed; ``data`` is the 村级申报 form (project_proposal: the villagers' vote)."""
+
+    class Meta:
+        unknown = RAISE
+
+    version = StrictInteger(required=True, minimum=1, error_messages=_msgs(
+        "版本", "必须是整数（取自项目详情的 version）"), metadata={
+        "description": "所依据的项目版本（项目详情中的 version）；他人已修改时返回 409"})
+    opinion = StrictString(load_default="", allow_none=True, error_messages=_msgs("意见"),
+                           validate=validate.Length(max=2000,
+                                                    error="「意见」不能超过 2000 个字"))
+    data = fields.Dict(load_default=dict, error_messages=_msgs("村级申报表", "必须是对象"),
+                       metadata={"description": "村级申报表（project_proposal）的字段"})

@@ -65,7 +65,8 @@ def project_json(p: Project) -> dict:
             "library_status_title": p.status_title,
             "entered_library_on": p.entered_library_on.isoformat()
             if p.entered_library_on else None,
-            "accepted_on": p.accepted_on.isoformat() if p.accepted_on else None}
+            "accepted_on": p.accepted_on.isoformat() if p.accepted_on else None,
+            "version": p.version}
 
 
 def sources_in_scope(user) -> list[dict]:

@@ -1,9 +1,10 @@
 """The household register (建档立卡): the single source of truth cases act on."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, or_
+from sqlalchemy import event, func, inspect, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from workflow.engine.registry import subject
@@ -64,11 +65,21 @@ class Household(db.Model):
     tekun: Mapped[bool] = mapped_column(default=False)   # 特困供养户
     # The household's own subsidy account (一卡通); subsidies may be paid only into it.
     bank_account: Mapped[str | None] = mapped_column(db.String(32))
+    # Raised by every change of the row (``versioned``) and by each member edit: an edit
+    # names the version it was based on and is refused when the row changed meanwhile.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
+    # The current members; one who left keeps the row (removed_on, removal_reason).
     members: Mapped[list[Member]] = relationship(
-        back_populates="household", cascade="all, delete-orphan", lazy="selectin",
-        order_by="Member.id",
+        cascade="all, delete-orphan", lazy="selectin", order_by="Member.id",
+        primaryjoin="and_(Household.id == Member.household_id, Member.removed_on.is_(None))",
+        overlaps="household",
+    )
+    former_members: Mapped[list[Member]] = relationship(
+        viewonly=True, order_by="Member.id",
+        primaryjoin="and_(Household.id == Member.household_id, "
+                    "Member.removed_on.is_not(None))",
     )
     incomes: Mapped[list[IncomeRecord]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="IncomeRecord.year",
@@ -103,6 +114,22 @@ class Household(db.Model):
         return next((r for r in self.incomes if r.year == year), None)
 
 
+def versioned(model: type) -> type:
+    """Raise ``model.version`` on every flushed change of a row (an ORM update through
+    any code path: an edit, a case's effect), unless the change sets it itself."""
+    @event.listens_for(model, "before_update")
+    def _bump(_mapper, _connection, target) -> None:
+        state = inspect(target)
+        if state.attrs.version.history.has_changes():
+            return
+        if state.session.is_modified(target, include_collections=False):
+            target.version = (target.version or 0) + 1
+    return model
+
+
+versioned(Household)
+
+
 def head_name_matches(query: str):
     """A clause for households whose head's name starts or ends with ``query``: the full
     name, the surname or the given name (张喆 by 张, 张喆 or 喆).
@@ -128,8 +155,11 @@ class Member(db.Model):
     relation: Mapped[str] = mapped_column(db.String(16))
     id_number: Mapped[str | None] = mapped_column(db.String(18))
     disabled: Mapped[bool] = mapped_column(default=False)  # holds a disability certificate
+    # A member who left (death, marriage, moved out) is marked, never deleted.
+    removed_on: Mapped[dt.date | None]
+    removal_reason: Mapped[str | None] = mapped_column(db.String(200))
 
-    household: Mapped[Household] = relationship(back_populates="members")
+    household: Mapped[Household] = relationship(overlaps="members")
 
     @property
     def masked_id(self) -> str:

@@ -81,7 +81,8 @@ def _existing(head_ids: list[str]) -> tuple[dict, dict, dict]:
     for part in _chunks(ids):
         for row in db.session.execute(select(mt.c.household_id, mt.c.name, mt.c.relation,
                                              mt.c.id_number, mt.c.disabled)
-                                      .where(mt.c.household_id.in_(part)).order_by(mt.c.id)):
+                                      .where(mt.c.household_id.in_(part),
+                                             mt.c.removed_on.is_(None)).order_by(mt.c.id)):
             members[row[0]].append((row[1], row[2], row[3], bool(row[4])))
         for row in db.session.execute(select(it).where(it.c.household_id.in_(part))).mappings():
             incomes[row["household_id"]][row["year"]] = (
@@ -183,10 +184,13 @@ def _write(households, existing, old_members, old_incomes, report: Report) -> di
         report.created = len(new_rows)
     if changed:
         db.session.execute(update(hh).where(hh.c.id == bindparam("_id"))
-                           .values({f: bindparam(f) for f in HOUSEHOLD_FIELDS}), changed)
+                           .values({**{f: bindparam(f) for f in HOUSEHOLD_FIELDS},
+                                    "version": hh.c.version + 1}), changed)
     replaced = [hid for hid in member_sets if hid in old_members]
     for part in _chunks(replaced):
-        db.session.execute(delete(mt).where(mt.c.household_id.in_(part)))
+        # Members who left (removed_on) stay as the household's history.
+        db.session.execute(delete(mt).where(mt.c.household_id.in_(part),
+                                            mt.c.removed_on.is_(None)))
     member_rows = [{"household_id": hid, "name": m[0], "relation": m[1], "id_number": m[2],
                     "disabled": m[3]} for hid, ms in member_sets.items() for m in ms]
     bulk_insert(mt, member_rows)
@@ -269,7 +273,8 @@ def export_rows(user: User, path: str | None = None) -> Exported:
     yes = {True: "是", False: "否"}
     by_household, incomes = defaultdict(list), []
     for part in _chunks(list(heads)):
-        for m in db.session.execute(select(mt).where(mt.c.household_id.in_(part))
+        for m in db.session.execute(select(mt).where(mt.c.household_id.in_(part),
+                                                     mt.c.removed_on.is_(None))
                                     .order_by(mt.c.id)).mappings():
             by_household[m["household_id"]].append(m)
         for r in db.session.execute(select(it).where(it.c.household_id.in_(part))).mappings():

@@ -119,6 +119,10 @@ def import_command(username: str, paths: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from workflow.registry import edit_verify, edit_views
+
+    assert edit_verify.problems in edit_verify.register.ROW_CHECKS  # audit verify compares
+    edit_views.init_app(app)  # the household page, its edits and their API
     app.register_blueprint(roster)
     app.register_blueprint(roster_api)
     app.cli.add_command(register_cli)
