@@ -208,3 +208,41 @@ def test_only_an_admin_over_the_county_exports_it_in_the_browser(app, client, co
     refused = client.post("/admin/archive", data={"csrf_token": csrf(client, "/"),
                                                   "place": "210323"})
     assert refused.status_code == 403
+
+
+def test_postgres_receiver_continues_its_sequences(app, county, tmp_path, receiver_factory,
+                                                   postgres_only):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import DATABASE_URL
+    from tests.factories import make_household
+    from workflow.jurisdictions.models import Jurisdiction
+
+    url = make_url(DATABASE_URL)
+    name = f"{url.database}_receiver"
+    admin_url = url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin_url.render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        path = export(app, tmp_path)
+        imported = max(r["id"] for r in rows(members(path), "households"))
+        receiver = receiver_factory(url=url.set(database=name).render_as_string(
+            hide_password=False))
+        result = receiver.cli("archive", "import", path)
+        assert result.exit_code == 0, result.output
+        with receiver.context():
+            village = db.session.execute(select(Jurisdiction).filter_by(
+                code="210323106201")).scalar_one()
+            household = make_household(village, "新户主")  # ids continue past the imported
+            db.session.commit()
+            assert household.id > imported
+        assert receiver.cli("audit", "verify").exit_code == 0
+    finally:
+        with receiver.context():
+            db.engine.dispose()
+        with psycopg.connect(admin_url.render_as_string(hide_password=False),
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
