@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from workflow.engine.registry import guard
 from workflow.extensions import db
+from workflow.jurisdictions.models import recorded_population
 from workflow.registry.models import Household, Member
 
 ASSESSMENT = "submit_self_assessment"
@@ -77,20 +78,38 @@ class Incidence:
     poor: int
     population: int
     percent: Decimal
+    source: str = ""  # where a recorded population came from; "" for the typed figure
 
     def describe(self) -> str:
         """「1.25%（剩余贫困人口 5 人 ÷ 农业户籍人口 400 人）」, as pages and paper print it."""
+        source = f"，{self.source}" if self.source else ""
         return (f"{self.percent}%（剩余贫困人口 {self.poor} 人 ÷ 农业户籍人口 "
-                f"{self.population} 人）")
+                f"{self.population} 人{source}）")
 
 
-def incidence(village_id: int, rural_population: int) -> Incidence:
+def incidence(village_id: int, rural_population: int, source: str = "") -> Incidence:
     """The village's incidence now: the one computation the guard, page and sheet use."""
     poor = poor_people(village_id)
     if rural_population <= 0:
-        return Incidence(poor, rural_population, Decimal("100"))
+        return Incidence(poor, rural_population, Decimal("100"), source)
     percent = (Decimal(poor) * 100 / rural_population).quantize(Decimal("0.01"))
-    return Incidence(poor, rural_population, percent)
+    return Incidence(poor, rural_population, percent, source)
+
+
+def rural_population(village_id: int, values: dict | None) -> tuple[int, str]:
+    """The denominator and its source: the population an administrator recorded for the
+    assessment's year (/admin/places), when there is one, else the village's own figure."""
+    values = values or {}
+    typed = int(values.get("rural_population") or 0)
+    try:
+        year = int(values.get("year") or 0)
+    except (TypeError, ValueError):
+        year = 0
+    recorded = recorded_population(village_id, year) if year else None
+    if recorded is None:
+        return typed, ""
+    document = f"，{recorded.document}" if recorded.document else ""
+    return recorded.people, f"按 {year} 年登记数（{recorded.source}{document}）"
 
 
 def poverty_incidence(village_id: int, rural_population: int) -> Decimal:
@@ -100,14 +119,14 @@ def poverty_incidence(village_id: int, rural_population: int) -> Decimal:
 
 def assessed_incidence(village_id: int, assessment: dict | None) -> Incidence | None:
     """The incidence for a self-assessment's population; None before the village filed one."""
-    population = int((assessment or {}).get("rural_population") or 0)
-    return incidence(village_id, population) if population > 0 else None
+    population, source = rural_population(village_id, assessment)
+    return incidence(village_id, population, source) if population > 0 else None
 
 
 def indicator_values(ctx) -> dict:
     values = dict(ctx.step_values(ASSESSMENT))
-    population = int(values.get("rural_population") or 0)
-    values["poverty_incidence"] = incidence(ctx.subject.id, population).percent
+    population, source = rural_population(ctx.subject.id, values)
+    values["poverty_incidence"] = incidence(ctx.subject.id, population, source).percent
     for key, value in list(values.items()):
         if isinstance(value, str) and key != "notes":
             try:
