@@ -136,3 +136,11 @@ def test_rename_keeps_the_old_name_on_the_trail_and_the_filed_events(client, wor
     bad = api.post("/api/v1/admin/places/210323106201/rename",
                    json={"name": "", "document": "文", "on": "2026-13-01"})
     assert bad.status_code == 422 and "「新名称」为必填项" in str(bad.get_json())
+
+
+def test_merged_place_is_marked_in_the_filter_and_village_list(as_user, world):
+    _merge(world)
+    browser = as_user("county")
+    note = "已撤并，并入 石庙子村（2026-03-01，岫政发〔2026〕5号）"
+    assert note in browser.get("/cases").get_data(as_text=True)
+    assert note in browser.get("/villages").get_data(as_text=True)
