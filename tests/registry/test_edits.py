@@ -243,3 +243,32 @@ def test_a_row_edited_behind_the_register_fails_verify(app, client, world):
                           "WHERE id = :id"), {"id": hid})
     result = run_verify(app)
     assert result.exit_code == 1 and "一卡通账号" in result.output
+
+
+def test_the_household_page_offers_edits_only_to_those_who_may(app, world):
+    from tests.documents.helpers import browser, csrf_of
+
+    hid = world.households[0].id
+    page = browser(app, "clerk").get(f"/households/{hid}").get_data(as_text=True)
+    assert "修改</a>" in page and "增加家庭成员" in page
+    auditor = browser(app, "auditor").get(f"/households/{hid}").get_data(as_text=True)
+    assert "修改</a>" not in auditor and "增加成员" not in auditor and "王建国" in auditor
+    assert browser(app, "other_clerk").get(f"/households/{hid}").status_code == 404
+    clerk = browser(app, "clerk")
+    form = clerk.get(f"/households/{hid}?edit=household").get_data(as_text=True)
+    assert 'name="phone"' in form and 'name="status"' not in form  # status: county only
+    token = csrf_of(clerk, f"/households/{hid}")
+    bad = clerk.post(f"/households/{hid}/edit", data={
+        "csrf_token": token, "version": "1", "address": "三组", "phone": "123"})
+    assert bad.status_code == 422 and "「联系电话」应为 11 位手机号码" in bad.get_data(as_text=True)
+    done = clerk.post(f"/households/{hid}/edit", data={
+        "csrf_token": token, "version": "1", "address": "三组", "phone": PHONE,
+        "dibao_shown": "1", "tekun_shown": "1"}, follow_redirects=True)
+    text_ = done.get_data(as_text=True)
+    assert done.status_code == 200 and "已保存农户信息" in text_
+    assert "三组" in text_ and "138****5678" in text_ and PHONE not in text_
+    assert "修改农户信息" in text_  # the history, from the register chain
+    removed = clerk.post(f"/households/{hid}/members/{household(world).members[1].id}/removal",
+                         data={"csrf_token": token, "version": "2", "reason": "出嫁"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "已减少家庭成员" in removed and "已减少的成员" in removed and "出嫁" in removed

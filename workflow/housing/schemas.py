@@ -1,11 +1,14 @@
 """Validation of house registration, with Chinese messages naming each field."""
 from __future__ import annotations
 
+import copy
+
 from marshmallow import RAISE, Schema, validate
 
 from workflow import clock
 from workflow.engine.fields import BoundedDecimal, Id, StrictInteger, StrictString
 from workflow.housing.models import STRUCTURES
+from workflow.registry.edit_schemas import ChangeBasis
 
 
 def _msgs(label: str, kind: str = "格式不正确") -> dict[str, str]:
@@ -35,3 +38,21 @@ class HouseCreateSchema(Schema):
                                           "special": "「建筑面积」必须是数字"},
                           validate=validate.Range(
                               5, 1000, error="「建筑面积」应在 5 至 1000 平方米之间"))
+
+
+
+def _optional(name: str):
+    """A registration field, not required (an edit gives only what changes)."""
+    field = copy.deepcopy(HouseCreateSchema._declared_fields[name])
+    field.required = False
+    return field
+
+
+class HouseEditSchema(ChangeBasis):
+    """PATCH /api/v1/houses/<id>: any of these fields and the version it was based on
+    (the operation checks the merged house with ``HouseCreateSchema``)."""
+
+    address = _optional("address")
+    structure = _optional("structure")
+    year_built = _optional("year_built")
+    area = _optional("area")

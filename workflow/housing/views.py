@@ -15,7 +15,10 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workflow.api import openapi
+from workflow.api.openapi import op
 from workflow.api.views import _int_arg, _page_json, api_page, json_body, token_required
+from workflow.auth.titles import actor_titles
 from workflow.cases.models import Case
 from workflow.cases.preconditions import start_refusals
 from workflow.cases.queries import paginate
@@ -25,8 +28,11 @@ from workflow.engine.errors import Invalid, WorkflowError
 from workflow.engine.fields import utc_iso
 from workflow.extensions import csrf, db
 from workflow.housing.models import GRADES, STRUCTURES, House
-from workflow.housing.operations import PROCEDURE, archive_of, register_house
+from workflow.housing.operations import PROCEDURE, archive_of, edit_house, register_house
+from workflow.housing.schemas import HouseEditSchema
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, scope_filter
+from workflow.registry import editing
+from workflow.registry.edit_views import event_json
 from workflow.registry.models import Household
 
 housing = Blueprint("housing", __name__)
@@ -97,6 +103,40 @@ def new_house(household_id: int) -> str | Response:
                            values=request.form, structures=STRUCTURES)
 
 
+def house_page(house: House, errors: dict | None = None, values=None, status: int = 200):
+    """One house: its facts and appraisals, the edit form for the roles that may edit
+    (``registry.editing.HOUSE_FIELDS``) and its history from the register chain."""
+    events = editing.history(house.village_id, "house_id", house.id, "house_registered")
+    editable = editing.may_edit(current_user, house.village, editing.HOUSE_FIELDS)
+    return render_template(
+        "housing/show.html", house=house, errors=errors or {}, values=values or {},
+        editable=editable, structures=STRUCTURES, events=events, titles=actor_titles(events),
+        labels={k: f.label for k, f in editing.HOUSE_FIELDS.items()},
+        show_form=bool(editable) and (request.args.get("edit") == "1" or errors)), status
+
+
+@housing.route("/houses/<int:house_id>")
+@login_required
+def show_house(house_id: int):
+    return house_page(get_in_scope(House, house_id, current_user))
+
+
+@housing.post("/houses/<int:house_id>/edit")
+@login_required
+def edit_house_form(house_id: int):
+    house = get_in_scope(House, house_id, current_user)
+    payload = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+    if payload.get("year_built") == "":
+        payload["year_built"] = None  # emptied: not known
+    try:
+        edit_house(house.id, payload, current_user)
+    except WorkflowError as exc:
+        return house_page(get_in_scope(House, house_id, current_user),
+                          exc.errors or {"_": [exc.message]}, request.form, exc.status)
+    flash("已保存房屋信息", "success")
+    return redirect(url_for("housing.show_house", house_id=house_id))
+
+
 @housing.post("/houses/<int:house_id>/renovation")
 @login_required
 def start_renovation(house_id: int) -> Response:
@@ -138,6 +178,32 @@ def api_post_house():
 @token_required
 def api_get_house(house_id: int):
     return jsonify(house_json(get_in_scope(House, house_id, g.user)))
+
+
+@housing_api.patch("/houses/<int:house_id>")
+@token_required
+def api_edit_house(house_id: int):
+    return jsonify(house_json(edit_house(house_id, json_body(), g.user)))
+
+
+@housing_api.get("/houses/<int:house_id>/history")
+@token_required
+def api_house_history(house_id: int):
+    house = get_in_scope(House, house_id, g.user)
+    return jsonify([event_json(e) for e in editing.history(
+        house.village_id, "house_id", house.id, "house_registered")])
+
+
+def _edit_operations() -> dict[str, dict]:
+    rule = "/api/v1/houses/<int:house_id>"
+    return {rule: {"patch": op("修改房屋信息（地址、结构、面积、建造年份；改造案件办理中不能改）",
+                               "200", body="HouseEdit",
+                               errors=("401", "403", "404", "409", "422"))},
+            f"{rule}/history": {"get": op("房屋的登记和修改记录（逐字段修改前后）", "200",
+                                          errors=("401", "404"))}}
+
+
+openapi.document(_edit_operations, schemas={"HouseEdit": HouseEditSchema})
 
 
 @housing_api.get("/cases/<int:case_id>/archive")

@@ -29,6 +29,7 @@ from workflow.api.views import (
     load,
     token_required,
 )
+from workflow.auth.titles import actor_titles
 from workflow.cases.models import Case
 from workflow.cases.preconditions import start_refusals
 from workflow.cases.queries import paginate
@@ -41,8 +42,9 @@ from workflow.funds.models import Allocation, Disbursement, FundSource
 from workflow.jurisdictions.scope import get_in_scope, places_in_scope, scope_filter
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
-from workflow.projects.operations import PROPOSERS, register_project
+from workflow.projects.operations import PROPOSERS, editable_refusal, register_project
 from workflow.projects.schemas import AllocationRequestSchema
+from workflow.registry import editing
 
 projects = Blueprint("projects", __name__)
 projects_api = Blueprint("projects_api", __name__, url_prefix="/api/v1")
@@ -106,13 +108,7 @@ def project_list() -> str:
 def new_project() -> str | Response:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
-        targets = [line.replace("：", ":").split(":", 1)
-                   for line in form.pop("targets", "").splitlines() if line.strip()]
-        payload = {k: v for k, v in form.items() if v != ""}
-        payload["performance_targets"] = [
-            {"indicator": t[0].strip(), "target": t[1].strip() if len(t) > 1 else ""}
-            for t in targets]
+        payload = form_payload(request.form)
         try:
             project = register_project(payload, current_user)
         except WorkflowError as exc:
@@ -126,6 +122,19 @@ def new_project() -> str | Response:
     return render_template("projects/new.html", errors=errors, values=request.form,
                            villages=proposal_villages(current_user),
                            categories=CATEGORIES, natures=NATURES)
+
+
+def form_payload(posted) -> dict:
+    """The project form as a payload: text trimmed, empty fields left out, the targets
+    textarea (one 指标：目标值 a line) as performance_targets."""
+    form = {k: v.strip() for k, v in posted.items() if k != "csrf_token"}
+    targets = [line.replace("：", ":").split(":", 1)
+               for line in form.pop("targets", "").splitlines() if line.strip()]
+    payload = {k: v for k, v in form.items() if v != ""}
+    payload["performance_targets"] = [
+        {"indicator": t[0].strip(), "target": t[1].strip() if len(t) > 1 else ""}
+        for t in targets]
+    return payload
 
 
 def proposal_villages(user) -> list:
@@ -144,8 +153,19 @@ def show(project_id: int) -> str:
     ).scalars().all()
     # A start the project's state forbids (入库 twice, 出库 before 入库) is not offered.
     refusals = {key: start_refusals(store.current(key), project) for key in PROCEDURES}
+    from workflow.projects.edit_views import history
+
+    events = history(project)
+    can_edit = (bool(editing.may_edit(current_user, project.village, editing.PROJECT_FIELDS))
+                and editable_refusal(project) is None)
+    at_proposal = [c for c in cases if c.procedure == "project_library"
+                   and c.state == "village_proposal"]
     return render_template("projects/show.html", project=project, cases=cases,
                            sources=sources_in_scope(current_user), refusals=refusals,
+                           can_edit=can_edit, resubmit_case=at_proposal[-1] if can_edit
+                           and at_proposal else None, events=events,
+                           titles=actor_titles(events),
+                           labels={k: f.label for k, f in editing.PROJECT_FIELDS.items()},
                            **_money_rows(project))
 
 
@@ -263,3 +283,6 @@ def api_assets():
          "owner": a.owner, "manager": a.manager, "maintainer": a.maintainer,
          "income_sharing": a.income_sharing, "registered_on": a.registered_on.isoformat(),
          "village": a.village.name} for a in page.items]))
+
+
+from workflow.projects import edit_views  # noqa: E402,F401  (its routes join these blueprints)
