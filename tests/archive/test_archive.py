@@ -246,3 +246,22 @@ def test_postgres_receiver_continues_its_sequences(app, county, tmp_path, receiv
         with psycopg.connect(admin_url.render_as_string(hide_password=False),
                              autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_row_naming_a_row_outside_the_county_stops_the_export(app, county, tmp_path):
+    from tests.audit.test_verify import tamper
+
+    tamper("UPDATE house_appraisals SET case_id = :c", c=county["far_case"])
+    out = tmp_path / "archive.zip"
+    result = app.test_cli_runner().invoke(args=["archive", "export", "--place", "210323",
+                                                "--out", str(out)])
+    assert result.exit_code == 1
+    assert "house_appraisals.case_id 引用了不在本县档案内的 cases 记录" in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert db.session.execute(select(AdminEvent)).first() is None
+    missing = app.test_cli_runner().invoke(args=["archive", "export", "--place", "210323",
+                                                 "--out", str(tmp_path / "no" / "a.zip")])
+    assert missing.exit_code == 1 and "无法写入" in missing.output
+    township = app.test_cli_runner().invoke(args=["archive", "export", "--place", "210323106",
+                                                  "--out", str(out)])
+    assert township.exit_code == 1 and "只能导出县级档案" in township.output

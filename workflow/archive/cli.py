@@ -34,6 +34,8 @@ def archive_export(code: str, out: str, with_files: bool) -> None:
         result = export(place, out, admin.cli_actor(), with_files)
     except (ArchiveError, WorkflowError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"档案文件无法写入：{exc}") from exc
     click.echo(f"archive of {place.code} {place.name} written to {out}")
     click.echo(f"sha256 {result['sha256']}  audit key id {result['key_id']}  "
                f"schema {result['schema_revision']}")
@@ -69,8 +71,9 @@ def archive_import(file: str, reseal: bool, sender_key_file: str | None) -> None
     if result["missing_files"]:
         click.echo(f"{result['missing_files']} evidence files are not in UPLOAD_FOLDER: copy "
                    "them from the sender (the archive lists each by SHA-256)")
-    click.echo("imported users are inactive with no password: an administrator activates "
-               "and resets each one (flask users reset-password NAME)")
+    click.echo("imported users are inactive with no password: an administrator of this "
+               "installation (flask users create NAME --role admin ...) re-enables (启用) and "
+               "resets each one on /admin/users (or flask users reset-password NAME)")
     click.echo("next: run `flask audit checkpoint` now (checkpoints are per installation; "
                "the sender's do not travel)")
 
