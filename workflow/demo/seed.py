@@ -35,6 +35,7 @@ from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction, add_place
 from workflow.notices.operations import notice_days
 from workflow.registry.models import Household
+from workflow.settings.demo import seed_settings
 
 PROCEDURE = "household_exit"
 HOUSE_PROCEDURE = "house_renovation"
@@ -325,6 +326,8 @@ def seed(households: int = 50) -> list[str]:
     register = [make_household(people, villages[i % len(villages)], i, ready=i < with_cases)
                 for i in range(households)]
     db.session.commit()
+    # Poverty lines to the current year (demo values after 2020), by the city administrator.
+    settings_count = seed_settings(staff.by_place[("admin", city.code)])
     plans = [(h, REQUIRED[i] if i < len(REQUIRED) else MIX[i % len(MIX)])
              for i, h in enumerate(register[:with_cases])]
     today = clock.today()
@@ -342,7 +345,9 @@ def seed(households: int = 50) -> list[str]:
         f"危房改造案件 / {HOUSE_PROCEDURE} cases: {renovations}",
         f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）",
         f"贫困村退出 / village_exit: 案件 {village_case}（待乡镇核查）",
-        f"防返贫监测 / monitoring_entry: 案件 {monitoring_case}（待入户核实）"]
+        f"防返贫监测 / monitoring_entry: 案件 {monitoring_case}（待入户核实）",
+        f"参数设置 / settings: {settings_count} 项（贫困线、监测标准至今年；2021 年后除监测标准"
+        "外为演示数值）"]
 
 
 def _report(staff: Staff, register: list[Household]) -> list[str]:
