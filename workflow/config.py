@@ -65,7 +65,10 @@ class Config:
     COUNT_CAP = 10_000  # lists count matching rows up to this many ("超过 10,000 条")
     TODO_CHUNK = 100  # to-do candidates checked per query
 
-    # Procedure settings: policy figures that differ between places and years.
+    # Procedure settings: the defaults a fresh install starts from. Administrators set
+    # the values per year (or effective date) and place, each with its document, at
+    # /admin/settings or `flask settings set` (workflow/settings; keys in keys.yaml);
+    # a value set there wins over these, read through workflow.settings.lookup.
     # Poverty lines are yuan per person per year (national 2016-2020 figures; Anshan
     # tracks 5,000 yuan as its quality bar and may set that instead).
     POVERTY_LINES = {2016: 3000, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
