@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import false, or_, select
+from sqlalchemy.orm import aliased
 
 from workflow.auth.models import User
 from workflow.engine.errors import NotFound
@@ -13,6 +14,8 @@ from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 
 MERGERS_KEY = "_place_mergers"
+MEMO_KEY = "_scope_with_predecessors"
+_SUCCESSOR = aliased(Jurisdiction)  # one alias: the statement is compiled once, then cached
 
 
 def mergers() -> list[tuple[str, str]]:
@@ -20,10 +23,9 @@ def mergers() -> list[tuple[str, str]]:
     asked many times a request, mergers change a few times a year."""
     cached = g.get(MERGERS_KEY) if has_app_context() else None
     if cached is None:
-        successor = db.aliased(Jurisdiction)
         cached = [tuple(r) for r in db.session.execute(
-            select(Jurisdiction.path, successor.path)
-            .join(successor, successor.id == Jurisdiction.merged_into_id)).all()]
+            select(Jurisdiction.path, _SUCCESSOR.path)
+            .join(_SUCCESSOR, _SUCCESSOR.id == Jurisdiction.merged_into_id)).all()]
         if has_app_context():
             g.setdefault(MERGERS_KEY, cached)
     return cached
@@ -33,6 +35,7 @@ def forget_mergers() -> None:
     """Drop the cached mergers (a new 撤并, or a new request)."""
     if has_app_context():
         g.pop(MERGERS_KEY, None)
+        g.pop(MEMO_KEY, None)
 
 
 def with_predecessors(paths: list[str]) -> list[str]:
@@ -42,16 +45,21 @@ def with_predecessors(paths: list[str]) -> list[str]:
     pairs = mergers()
     if not pairs:
         return list(paths)
-    found = list(paths)
-    changed = True
-    while changed:
-        changed = False
-        for old, new in pairs:
-            if any(new.startswith(p) for p in found) and not any(
-                    old.startswith(p) for p in found):
-                found.append(old)
-                changed = True
-    return found
+    key = tuple(paths)
+    memo = g.setdefault(MEMO_KEY, {}) if has_app_context() else {}
+    if key not in memo:
+        found = list(paths)
+        pending = [(o, n) for o, n in pairs if not any(o.startswith(p) for p in found)]
+        changed = True
+        while changed:  # a chain of mergers: A into B, B into C
+            changed = False
+            for pair in list(pending):
+                if any(pair[1].startswith(p) for p in found):
+                    found.append(pair[0])
+                    pending.remove(pair)
+                    changed = True
+        memo[key] = found
+    return list(memo[key])
 
 
 def scope_filter(path_column: Any, user: User):
