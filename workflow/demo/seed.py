@@ -14,12 +14,14 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import clock
+from workflow.audit import admin
 from workflow.auth.models import RoleAssignment, User
 from workflow.auth.titles import role_title
 from workflow.cases.models import Case
@@ -33,6 +35,7 @@ from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction, add_place
+from workflow.jurisdictions.operations import import_places
 from workflow.notices.operations import notice_days
 from workflow.registry.models import Household
 from workflow.settings.demo import seed_settings
@@ -85,17 +88,21 @@ class Step:
 
 # --- places and users -----------------------------------------------------------------
 
+PLACES_FILE = Path(__file__).with_name("places_xiuyan.csv")  # the county's division file
+
+
 def _build_places() -> tuple[Jurisdiction, Jurisdiction, list[tuple[Jurisdiction, str, list]]]:
-    """The city, the county, and each township with its login name and (village, prefix)s."""
-    city = add_place("210300", "鞍山市", "city")
+    """The city, the county, and each township with its login name and (village, prefix)s;
+    loaded from the county's division file as ``flask places import`` would load it."""
+    report = import_places(PLACES_FILE.name, PLACES_FILE.read_bytes(), admin.cli_actor())
+    if report.problems:
+        raise click.ClickException("；".join(report.problems))
+    found = {p.code: p for p in db.session.execute(db.select(Jurisdiction)).scalars()}
+    city, county = found["210300"], found["210323"]
     add_place("210321", "台安县", "county", city)  # its budget only (see demo/projects.py)
-    county = add_place("210323", "岫岩满族自治县", "county", city)
-    townships = []
-    for code, name, login, prefix, villages in TOWNSHIPS:
-        township = add_place(code, name, "township", county)
-        townships.append((township, login, [
-            (add_place(v_code, v_name, "village", township), f"{prefix}_{abbr}")
-            for v_code, v_name, abbr in villages]))
+    townships = [(found[code], login, [(found[v_code], f"{prefix}_{abbr}")
+                                       for v_code, _, abbr in villages])
+                 for code, _, login, prefix, villages in TOWNSHIPS]
     return city, county, townships
 
 
