@@ -126,3 +126,17 @@ def test_api_import_and_list(client, world):
     assert {"210323106202", "210323106203", "210323"} <= {p["code"] for p in listed}
     assert "210300" not in {p["code"] for p in listed}  # the city lies above the county
     assert Api(client, "clerk").get("/api/v1/admin/places").status_code == 403
+
+
+def test_another_countys_places_are_not_named_to_a_county_admin(world):
+    from workflow.jurisdictions.models import add_place
+
+    other = add_place("210381", "海城市", "county", world.places["city"])
+    add_place("210381101", "牌楼镇", "township", other)
+    db.session.commit()
+    rows = [("210381101000", "别名镇", "乡镇", "210381000000"),
+            ("210323106202", "小房身村", "村", "210323106000")]
+    report = import_places("x.csv", csv_file(rows), world.users["admin"])
+    text = "\n".join(report.problems)
+    assert "第 2 行（210381101）" in text and "牌楼镇" not in text and "海城市" not in text
+    assert "210323106202" not in _codes()

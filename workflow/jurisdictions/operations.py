@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import or_
 
 from workflow import clock
 from workflow.audit import admin
@@ -35,7 +36,7 @@ from workflow.jurisdictions.models import (
     add_place,
     recorded_population,
 )
-from workflow.jurisdictions.scope import forget_mergers, place_by_code
+from workflow.jurisdictions.scope import forget_mergers, place_by_code, scope_filter
 from workflow.spreadsheets import read_text
 
 admin.actions({"places_imported": "导入行政区划", "place_renamed": "地区更名",
@@ -105,16 +106,34 @@ def parse_date(value: str | dt.date | None, field: str = "on",
 
 # --- import ----------------------------------------------------------------------------
 
+def _visible_places(actor: User) -> list[Jurisdiction]:
+    """The places an import is checked against: every place for a CLI run; for an
+    administrator those in scope and the places above them (a county's file names its
+    city), so a file cannot learn the names of another county's places."""
+    query = db.select(Jurisdiction)
+    if not _is_cli(actor):
+        above = {p.path[:i + 1] for a in actor.assignments for p in [a.jurisdiction]
+                 for i, ch in enumerate(p.path) if ch == "/" and i}
+        query = query.where(or_(scope_filter(Jurisdiction.path, actor),
+                                Jurisdiction.path.in_(sorted(above))))
+    return db.session.execute(query).scalars().all()
+
+
 def import_places(filename: str, data: bytes, actor: User) -> Report:
     """Check the whole division file; add its new places only when every row is valid."""
     if not _is_cli(actor) and not admin_places(actor):
         raise Forbidden("只有系统管理员才能导入行政区划")
     report = Report(sha256=hashlib.sha256(data).hexdigest())
-    stored_rows = db.session.execute(db.select(Jurisdiction)).scalars().all()
+    stored_rows = _visible_places(actor)
     by_code = {p.code: p for p in stored_rows}
     stored = {p.code: (p.name, p.level, p.parent.code if p.parent else "") for p in stored_rows}
     rows = check(read_rows(filename, data), stored, report)
     new = [r for r in rows if r.code not in by_code]
+    taken = set(db.session.execute(db.select(Jurisdiction.code).where(
+        Jurisdiction.code.in_([r.code for r in new]))).scalars()) if new else set()
+    for row in new:
+        if row.code in taken:  # another county's place: not named to this administrator
+            report.add(row.line, row.code, "「区划代码」已被您管理范围以外的地区使用")
     report.unchanged = len(rows) - len(new)
     scopes = None if _is_cli(actor) else [p.path for p in admin_places(actor)]
     paths = {c: p.path for c, p in by_code.items()}
