@@ -83,7 +83,10 @@ def _snapshot():
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
         elif connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN")  # pysqlite would not begin for a SELECT
+            # pysqlite (legacy transaction control) would not begin for a SELECT; a
+            # driver that already began needs nothing more.
+            with contextlib.suppress(sa.exc.OperationalError):
+                connection.exec_driver_sql("BEGIN")
         try:
             yield connection
         finally:
