@@ -53,6 +53,6 @@ def test_household_exit_page_and_sheet_show_the_per_capita_income(app, apis, wor
     assert done.status_code == 200, done.get_json()
     page = browser(app, "township").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "人均纯收入" in page and PER_CAPITA in page
-    assert "高于 2020 年贫困线 4,000.00 元" in page
+    assert "高于 2020 年贫困线 4,000 元（系统默认值）" in page
     sheet = flat(pdf_text(fetch_pdf(apis["township"], f"/cases/{case_id}/sheet.pdf")))
     assert "人均纯收入4,666.83元" in sheet and "合计14,000.50" in sheet

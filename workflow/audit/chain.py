@@ -21,6 +21,11 @@ from workflow.engine.errors import NotFound
 from workflow.extensions import db
 from workflow.jurisdictions.scope import paths_filter
 
+# Where a step's event keeps the policy settings its guards and effects applied (the
+# poverty line, a ceiling, a notice length; workflow/cases/applied.py), beside the form
+# values: hashed with them, but not part of the case's form data the replay compares.
+SETTINGS_KEY = "_settings"
+
 
 def new_event(case: Case, *, action: str, action_title: str, actor: User,
               assignment: RoleAssignment, level: str, from_state: str, to_state: str,
@@ -133,9 +138,10 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
         action = definition.actions.get(event.action) if event.seq > 1 else None
         if action is None:
             continue
-        stepped.append((event.seq, action.effects, event.data or {}))
-        if event.data:
-            data[event.action] = event.data
+        values = {k: v for k, v in (event.data or {}).items() if k != SETTINGS_KEY}
+        stepped.append((event.seq, action.effects, values))
+        if values:
+            data[event.action] = values
         if action.cosign:
             signed = {**cosigns.get(event.action, {}), event.role: event.actor_id}
             cosigns = ({} if all(r in signed for r in action.cosign)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 
 from workflow.auth.models import RoleAssignment, User
+from workflow.cases.applied import SettingsReader
 from workflow.cases.models import Case
 from workflow.engine.definitions import Action, Definition
 from workflow.engine.registry import SUBJECTS
@@ -15,7 +16,11 @@ from workflow.extensions import db
 
 
 @dataclass
-class Context:
+class Context(SettingsReader):
+    """``ctx.setting(key, year=..., on=...)`` reads a policy setting at the case's place
+    and remembers it for the step's event (``applied``); ``ctx.settings`` is the app
+    config, for what is not a policy setting."""
+
     case: Case
     definition: Definition
     action: Action
@@ -24,6 +29,11 @@ class Context:
     values: dict[str, Any]
     opinion: str
     extra: dict[str, Any] = field(default_factory=dict)
+    applied: dict = field(default_factory=dict)
+
+    @property
+    def place(self) -> str:
+        return self.case.jurisdiction_path
 
     @cached_property
     def subject(self) -> Any:
@@ -48,13 +58,18 @@ class Context:
 
 
 @dataclass
-class SubjectContext:
+class SubjectContext(SettingsReader):
     """What a subject-only guard sees (``registry.SUBJECT_GUARDS``): the subject and the
-    settings, before a case exists or while the buttons of a case are drawn."""
+    settings at its place, before a case exists or while the buttons of a case are drawn."""
 
     subject: Any
     definition: Definition
     values: dict[str, Any] = field(default_factory=dict)
+    applied: dict = field(default_factory=dict)
+
+    @property
+    def place(self) -> str:
+        return self.subject.jurisdiction_path
 
     @property
     def settings(self):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,7 +20,8 @@ from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases import deadlines, tallies
-from workflow.cases.context import Context, load_subject, subject_model
+from workflow.cases.applied import event_data
+from workflow.cases.context import Context, SubjectContext, load_subject, subject_model
 from workflow.cases.models import Case
 from workflow.cases.preconditions import form_rules, start_refusals, subject_refusals
 from workflow.engine import registry, store
@@ -56,7 +56,7 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
             Case.procedure == procedure, Case.subject_type == subject_type,
             Case.subject_id.in_(subject_ids),
             Case.state.not_in(_final_states(definition)))).all())
-    starters = []
+    starters, contexts = [], []
     for subject_id in subject_ids:
         prefix = f"对象 {subject_id}：" if len(subject_ids) > 1 else ""
         subject = found.get(subject_id)
@@ -73,29 +73,34 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
         if subject_id in open_cases:
             raise Conflict(f"{prefix}该对象已有进行中的“{definition.title}”案件"
                            f"（编号 {open_cases[subject_id]}）")
-        if reasons := start_refusals(definition, subject):
+        # The start guards and the plan year read the settings at the subject's place;
+        # what they applied is recorded in the case's first event.
+        ctx = SubjectContext(subject=subject, definition=definition)
+        if reasons := start_refusals(definition, subject, ctx):
             raise Invalid(f"{prefix}不能发起“{definition.title}”：{'；'.join(reasons)}",
                           {"_guards": [prefix + r for r in reasons]})
         starters.append(allowed[0])
+        contexts.append(ctx)
     try:
         store.ensure_stored(definition)
         now = clock.utcnow()
-        year = deadlines.plan_year(definition, clock.today(), current_app.config)
         cases = [Case(procedure=procedure, definition_version=definition.version,
                       subject_type=subject_type, subject_id=sid, village_id=found[sid].village_id,
                       jurisdiction_path=found[sid].jurisdiction_path,
                       title=f"{definition.title}：{found[sid].head_name}",
-                      state=definition.initial, year=year, data={}, cosigns={}, signers={},
+                      state=definition.initial,
+                      year=deadlines.plan_year(definition, clock.today(), ctx.setting),
+                      data={}, cosigns={}, signers={},
                       created_by_id=actor.id, created_at=now, updated_at=now,
                       state_entered_at=now, trail_head="", event_count=0)
-                 for sid in subject_ids]
+                 for sid, ctx in zip(subject_ids, contexts, strict=True)]
         db.session.add_all(cases)
         db.session.flush()  # one multi-row INSERT; gives the ids the events hash over
         events = [new_event(case, action="create", action_title="发起", actor=actor,
                             assignment=starter, level=starter.jurisdiction.level,
                             from_state="", to_state=definition.initial, decision="agree",
-                            opinion="", data={})
-                  for case, starter in zip(cases, starters, strict=True)]
+                            opinion="", data=event_data({}, ctx.records()))
+                  for case, starter, ctx in zip(cases, starters, contexts, strict=True)]
         insert_events(events)
         tallies.record((case, "", definition.initial, event["at"])
                        for case, event in zip(cases, events, strict=True))
@@ -295,12 +300,12 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
     }
     if to_state != from_state:
         notices.leave_state(ctx, from_state)
-        notices.enter_state(case, definition, to_state, ctx.settings)
+        notices.enter_state(case, definition, to_state, ctx)
         changes.update(state=to_state, state_entered_at=now)
     event = new_event(case, action=action.name, action_title=action.title, actor=actor,
                       assignment=assignment, level=level, from_state=from_state,
                       to_state=to_state, decision=action.decision, opinion=opinion,
-                      data=values)
+                      data=event_data(values, ctx.records()))
     changes.update(trail_head=event["hash"], event_count=event["seq"])
     return changes, event
 

@@ -14,16 +14,19 @@ from workflow.engine.definitions import Action, Definition
 from workflow.engine.forms import Rules
 
 
-def subject_refusals(definition: Definition, subject: Any, guards: list[str]) -> list[str]:
-    """The reasons the subject-only guards among ``guards`` give (empty: none objects)."""
-    ctx = SubjectContext(subject=subject, definition=definition)
+def subject_refusals(definition: Definition, subject: Any, guards: list[str],
+                     ctx: SubjectContext | None = None) -> list[str]:
+    """The reasons the subject-only guards among ``guards`` give (empty: none objects);
+    ``ctx`` (made here when not given) keeps the settings they read."""
+    ctx = ctx or SubjectContext(subject=subject, definition=definition)
     return [r for g in guards if g in registry.SUBJECT_GUARDS for r in registry.GUARDS[g](ctx)]
 
 
-def start_refusals(definition: Definition, subject: Any) -> list[str]:
+def start_refusals(definition: Definition, subject: Any,
+                   ctx: SubjectContext | None = None) -> list[str]:
     """Why a case of ``definition`` may not be opened for ``subject`` (its start guards),
     for the start itself and for whether a page offers the start button."""
-    return subject_refusals(definition, subject, definition.start_guards)
+    return subject_refusals(definition, subject, definition.start_guards, ctx)
 
 
 def form_rules(case: Case, definition: Definition, action: Action) -> Rules:

@@ -10,17 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from workflow.audit.chain import trail
+from workflow.audit.chain import SETTINGS_KEY, trail
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.auth.titles import signer_titles
+from workflow.cases.applied import describe
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
 from workflow.cases.schemas import case_summary
+from workflow.cases.upcoming import upcoming_settings
 from workflow.documents.figures import case_figures
 from workflow.engine import store
 from workflow.engine.definitions import Definition
@@ -119,8 +120,16 @@ def event_values(definition: Definition, action: str,
     data = data or {}
     step = definition.actions.get(action)
     order = [f.name for f in step.form.fields if f.name in data] if step and step.form else []
-    order += [k for k in data if k not in order]
-    return [event_value(definition, action, k, data[k]) for k in order]
+    order += [k for k in data if k not in order and k != SETTINGS_KEY]
+    out = [event_value(definition, action, k, data[k]) for k in order]
+    if data.get(SETTINGS_KEY):
+        out.append(("适用设置", "；".join(applied_texts(data))))
+    return out
+
+
+def applied_texts(data: dict[str, Any] | None) -> list[str]:
+    """The settings an event recorded as applied, each as read on paper."""
+    return [describe(r) for r in (data or {}).get(SETTINGS_KEY, [])]
 
 
 def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
@@ -154,7 +163,7 @@ def trail_rows(events: list[AuditEvent], definition: Definition) -> list[dict[st
              "decision": e.decision,
              "from": definition.state_title(e.from_state) if e.from_state else "",
              "to": definition.state_title(e.to_state) if e.to_state else "",
-             "hash": e.hash}
+             "settings": applied_texts(e.data), "hash": e.hash}
             for e in events]
 
 
@@ -253,10 +262,11 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "final": definition.is_final(case.state),
         "progress": progress(case, definition, events),
         "steps": collected_steps(case, definition),
-        "figures": case_figures(case, definition, current_app.config),
+        "figures": case_figures(case, definition, events),
         "notices": notices_of(case),
         "events": trail_rows(events, definition),
         "read_only": read_only,
         "actions": actions,
+        "upcoming": upcoming_settings(case, definition, user),
         "attempt": attempt,
     }

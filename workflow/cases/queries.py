@@ -57,7 +57,7 @@ def case_query(user: User, *, procedure: str | None = None, state: str | None = 
     query = db.select(Case).where(scope_filter(Case.jurisdiction_path, user))
     if overdue:
         query = query.where(overdue_clause(list(store.catalog().procedures.values()),
-                                           clock.today(), current_app.config))
+                                           clock.today()))
     if procedure:
         query = query.where(Case.procedure == procedure)
     if state:

@@ -1,12 +1,12 @@
 """API shapes of cases, events and requests (also the source of the OpenAPI document)."""
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import RAISE, Schema, fields, validate
 
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES, User
+from workflow.cases.applied import reader
 from workflow.cases.context import load_subject, subject_model
 from workflow.cases.deadlines import due_date, is_overdue
 from workflow.cases.models import Case
@@ -119,8 +119,8 @@ def case_summary(case: Case) -> dict:
                     "name": subject.head_name, "masked_id": subject.masked_id},
         "data": case.data, "cosigns": case.cosigns,
         "created_at": case.created_at, "updated_at": case.updated_at,
-        "due_on": due_date(definition, case.year, current_app.config),
-        "overdue": is_overdue(case, definition, clock.today(), current_app.config),
+        "due_on": due_date(definition, case.year, reader(case.jurisdiction_path)),
+        "overdue": is_overdue(case, definition, clock.today()),
     }
 
 

@@ -7,16 +7,16 @@ import random
 from collections.abc import Callable
 
 import click
-from flask import current_app
 
 from workflow import clock
+from workflow.cases.applied import reader
 from workflow.cases.operations import create_case, perform
 from workflow.engine.errors import WorkflowError
 from workflow.evidence.operations import attach
 from workflow.evidence.samples import blank_pdf, sample_photo
 from workflow.extensions import db
 from workflow.housing.models import House
-from workflow.housing.rules import claim_holds
+from workflow.housing.rules import claim_holds, eligible_statuses
 from workflow.registry.models import Household
 
 PROCEDURE = "house_renovation"
@@ -34,9 +34,9 @@ def _scan() -> bytes:
 
 def register_basis(household: Household) -> str:
     """The 对象类别 the register bears out, as an application must claim it."""
-    settings = current_app.config
+    statuses = eligible_statuses(reader(household.jurisdiction_path))
     return next(b for b in ("registered_poor", "dibao", "tekun", "disabled")
-                if claim_holds(household, b, settings))
+                if claim_holds(household, b, statuses))
 
 
 def _day(offset: int = 0) -> str:

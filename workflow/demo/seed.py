@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import clock
@@ -275,9 +274,8 @@ def _drive(rng: random.Random, staff: Staff, plans: list[tuple[Household, str]],
     last ones a day or more before the real ``today``."""
     definition = store.current(PROCEDURE)
     states = definition.states
-    settings = current_app.config
-    paths = _paths(rng, notice_days(states["village_notice"]["notice"], settings),
-                   notice_days(states["township_notice"]["notice"], settings))
+    paths = _paths(rng, notice_days(states["village_notice"]["notice"]),
+                   notice_days(states["township_notice"]["notice"]))
     timeline = []
     for number, (_household, variant) in enumerate(plans):
         steps = paths[variant]

@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app
-
 from workflow import clock
 from workflow.audit.chain import trail
 from workflow.audit.models import AuditEvent
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
 from workflow.documents import verify
-from workflow.documents.figures import case_figures
+from workflow.documents.figures import case_figures, line_record, line_text
 from workflow.documents.rows import (
     ASSESSMENT_MIN_FIELDS,
     Detail,
@@ -70,6 +68,8 @@ class Block:
     per_capita: str = ""
     size: str = ""
     line: str = ""
+    line_applied: str = ""  # 「2026 年贫困线 7,600 元（岫岩满族自治县设置，…）」
+    line_beside_year: bool = False  # printed in the 核算年度 row (else under the incomes)
     above_line: bool | None = None
     checklist: list[Detail] = field(default_factory=list)
     values: list[Detail] = field(default_factory=list)
@@ -86,8 +86,10 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(0)
 
 
-def assessment(case: Case, definition: Definition) -> list[Block]:
-    """The long forms of the case (latest values), as assessment blocks."""
+def assessment(case: Case, definition: Definition,
+               events: list[AuditEvent] | None = None) -> list[Block]:
+    """The long forms of the case (latest values), as assessment blocks; an income block
+    prints the poverty line the trail (``events``, read when needed) recorded."""
     blocks = []
     for action in definition.actions.values():
         form = action.form
@@ -101,13 +103,17 @@ def assessment(case: Case, definition: Definition) -> list[Block]:
         income_names = [k for k in INCOME_KINDS if k in names]
         if income_names:
             labels = {f.name: f.label for f in form.fields}
-            figure = per_capita_income(values, current_app.config.get("POVERTY_LINES", {}),
-                                       int(values.get("year") or case.year))
+            year = int(values.get("year") or case.year)
+            if events is None:
+                events = trail(case)
+            record = line_record(case, events, year)
+            figure = per_capita_income(values, record["value"] if record else None, year)
             block.incomes = [(labels[k], _yuan(_decimal(values.get(k)))) for k in income_names]
             block.income_total, block.size = _yuan(figure.total), str(figure.size)
             block.per_capita = _yuan(figure.amount)
             if figure.line is not None:
                 block.line = f"{figure.year} 年 {_yuan(figure.line)}"
+                block.line_applied = line_text(record)
                 block.above_line = figure.above_line
         for f in form.fields:
             if f.name not in values or f.name in income_names:
@@ -115,6 +121,10 @@ def assessment(case: Case, definition: Definition) -> list[Block]:
             if income_names and f.name == "household_size":
                 continue  # printed with the per-capita income
             item = field_detail(f, values[f.name])
+            if f.name == "year" and block.line_applied:
+                # The line applied, with its source, beside the year it is for.
+                item.text = f"{item.text}　适用{block.line_applied}"
+                block.line_beside_year = True
             (block.checklist if item.tick is not None else block.values).append(item)
         blocks.append(block)
     return blocks
@@ -206,8 +216,8 @@ def sheet_context(case: Case, base_url: str) -> dict[str, Any]:
     definition = context["definition"]
     context.update(
         rows=fill_rows(definition, context["events"]),
-        blocks=assessment(case, definition),
-        figures=[f for f in case_figures(case, definition, current_app.config)
+        blocks=assessment(case, definition, context["events"]),
+        figures=[f for f in case_figures(case, definition, context["events"])
                  if not f.in_block],
         notices=notice_records(notices_of(case), definition),
         chinese_date=chinese_date,

@@ -29,14 +29,21 @@ def subject(name: str):
 # the step's values: they can run before a case exists (a procedure's ``start_guards``)
 # and, cheaply, to grey out the buttons the subject's state forbids.
 SUBJECT_GUARDS: set[str] = set()
+# The policy settings a guard will read, for a running case's page ("which value it will
+# meet at its next step"): ``reads(ctx)`` calls ``ctx.setting`` for each of them from the
+# case as it stands (no step values yet), the same helpers the guard itself uses.
+GUARD_READS: dict[str, Callable[[Any], None]] = {}
 
 
-def guard(name: str, *, subject_only: bool = False):
-    """Register ``fn(ctx) -> list[str]`` under ``name`` (``subject_only``: see above)."""
+def guard(name: str, *, subject_only: bool = False, reads: Callable[[Any], None] | None = None):
+    """Register ``fn(ctx) -> list[str]`` under ``name`` (``subject_only``, ``reads``: see
+    above)."""
     def wrap(fn):
         GUARDS[name] = fn
         if subject_only:
             SUBJECT_GUARDS.add(name)
+        if reads is not None:
+            GUARD_READS[name] = reads
         return fn
     return wrap
 

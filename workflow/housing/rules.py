@@ -1,4 +1,5 @@
-"""Guards and effects of house_renovation (DOMAIN.md §3); figures come from settings."""
+"""Guards and effects of house_renovation (DOMAIN.md §3); figures come from the settings
+of the case's place and year (``ctx.setting``), recorded in the step's event."""
 from __future__ import annotations
 
 import datetime as dt
@@ -45,11 +46,34 @@ def _appraisal(ctx) -> dict:
     return ctx.step_values(APPRAISAL)
 
 
+def eligible_statuses(read, year: int | None = None) -> list[str]:
+    """The register statuses a renovation may be for (``read``: ``ctx.setting`` or
+    ``cases.applied.reader(place)``), this year unless given."""
+    found = read("renovation_eligible_statuses", year=year or clock.today().year)
+    return list(found.value) if found is not None else []
+
+
+def _year(ctx) -> int:
+    """The year whose settings a step applies: the case's plan year (today's before a
+    case exists)."""
+    case = getattr(ctx, "case", None)
+    return case.year if case is not None and case.year else clock.today().year
+
+
+def _by_grade(ctx, key: str):
+    """A per-grade setting (methods, ceilings), None for a grade no setting exists for
+    (A and B houses are not renovated)."""
+    try:
+        return ctx.setting(key, year=_year(ctx))
+    except KeyError:
+        return None
+
+
 @guard("renovation_eligible", subject_only=True)
 def renovation_eligible(ctx) -> list[str]:
     """建档立卡贫困户、低保户、特困供养户、贫困残疾人家庭 only, by the register."""
     household = ctx.subject.household
-    if household.status in ctx.settings["RENOVATION_ELIGIBLE_STATUSES"]:
+    if household.status in eligible_statuses(ctx.setting, _year(ctx)):
         return []
     if household.dibao or household.tekun:
         return []
@@ -83,7 +107,8 @@ def method_fits_grade(ctx) -> list[str]:
     latest = ctx.subject.latest_appraisal
     grade = _appraisal(ctx).get("grade") if ctx.action.form and \
         ctx.action.form.key == APPRAISAL_FORM else (latest.grade if latest else None)
-    allowed = ctx.settings["RENOVATION_METHODS"].get(grade, [])
+    found = _by_grade(ctx, f"renovation_methods.{grade}") if grade else None
+    allowed = list(found.value) if found is not None else []
     if method in allowed:
         return []
     offered = "、".join(METHODS[m] for m in allowed) or "不予改造"
@@ -91,14 +116,23 @@ def method_fits_grade(ctx) -> list[str]:
             f"不能{METHODS.get(method, '（未选择改造方式）')}"]
 
 
-def area_limit(size: int, limits: dict) -> tuple[int, int]:
-    """(minimum, maximum) floor area in m² for a household of ``size`` people."""
-    smallest = limits["min_by_size"].get(size, max(limits["min_by_size"].values()))
-    largest = max(limits["max_small"], limits["per_person_above_3"] * size)
-    return smallest, largest
+def area_limit(size: int, read, year: int) -> tuple[int, int] | None:
+    """(minimum, maximum) floor area in m² for a household of ``size`` people (None: a
+    bound is not set); households above three people take the three-person minimum."""
+    found = [read(f"house_area.min_by_size.{min(max(size, 1), 3)}", year=year),
+             read("house_area.max_small", year=year),
+             read("house_area.per_person_above_3", year=year)]
+    if any(f is None for f in found):
+        return None
+    smallest, small, per_person = (int(f.value) for f in found)
+    return smallest, max(small, per_person * size)
 
 
-@guard("planned_area_within_limits")
+def _area_limits(ctx) -> None:
+    area_limit(ctx.subject.household.size, ctx.setting, _year(ctx))
+
+
+@guard("planned_area_within_limits", reads=_area_limits)
 def planned_area_within_limits(ctx) -> list[str]:
     """A rebuilt or new house keeps to the floor-area bounds for the household's size."""
     values = _appraisal(ctx)
@@ -108,21 +142,31 @@ def planned_area_within_limits(ctx) -> list[str]:
     if area in (None, ""):
         return ["翻建或新建须填写「规划建筑面积」"]
     size = ctx.subject.household.size
-    low, high = area_limit(size, ctx.settings["HOUSE_AREA_LIMITS"])
+    limits = area_limit(size, ctx.setting, _year(ctx))
+    if limits is None:
+        return [ctx.missing("house_area.max_small", "危房改造建筑面积标准", _year(ctx))]
+    low, high = limits
     area = _money(area)
     if not low <= area <= high:
         return [f"{size} 人户规划建筑面积 {area} 平方米 不在 {low}～{high} 平方米 的范围内"]
     return []
 
 
-def subsidy_limit(ctx) -> Decimal | None:
+def subsidy_key(ctx) -> str | None:
+    """The ceiling's setting for the appraisal's grade and method (None: not chosen yet)."""
     values = _appraisal(ctx)
-    limit = ctx.settings["RENOVATION_SUBSIDY"].get(values.get("grade"), {}).get(
-        values.get("method"))
-    return None if limit is None else _money(limit)
+    grade, method = values.get("grade"), values.get("method")
+    return f"renovation_subsidy.{grade}.{method}" if grade and method else None
 
 
-@guard("subsidy_within_limit")
+def subsidy_limit(ctx) -> Decimal | None:
+    """The subsidy ceiling of the case's year for its grade and method, at its place."""
+    key = subsidy_key(ctx)
+    found = _by_grade(ctx, key) if key else None
+    return None if found is None else _money(found.value)
+
+
+@guard("subsidy_within_limit", reads=lambda ctx: subsidy_limit(ctx))
 def subsidy_within_limit(ctx) -> list[str]:
     """The approved or paid amount stays within the setting for the grade and method."""
     amount = _money(ctx.values.get("amount") or ctx.step_values(APPROVAL).get("amount"))
@@ -130,7 +174,10 @@ def subsidy_within_limit(ctx) -> list[str]:
     values = _appraisal(ctx)
     what = f"{GRADES.get(values.get('grade'), '')}{METHODS.get(values.get('method'), '')}"
     if limit is None:
-        return [f"未设置{what}的补助标准，请管理员在设置中补充"]
+        key = subsidy_key(ctx)
+        if key is None:
+            return ["未选定鉴定等级和改造方式，无法核定补助上限"]
+        return [ctx.missing(key, f"{what}的补助上限", _year(ctx))]
     if amount > limit:
         return [f"补助金额 {_yuan(amount)} 元超过{what}的补助上限 {_yuan(limit)} 元"]
     return []
@@ -230,13 +277,14 @@ def close_archive_file(ctx) -> None:
         archive.closed_at = clock.utcnow()
 
 
-def claim_holds(household, basis: str, settings) -> bool:
-    """Whether the register bears out the 对象类别 an application claims."""
+def claim_holds(household, basis: str, statuses: list[str]) -> bool:
+    """Whether the register bears out the 对象类别 an application claims (``statuses``:
+    ``eligible_statuses``)."""
     if basis == "registered_poor":
-        return household.status in settings["RENOVATION_ELIGIBLE_STATUSES"]
+        return household.status in statuses
     if basis == "disabled":  # 贫困残疾人家庭: a poor or monitored household with a disabled member
         return household.has_disabled_member and (
-            household.status in settings["RENOVATION_ELIGIBLE_STATUSES"]
+            household.status in statuses
             or household.status == "monitored")
     return bool(getattr(household, basis, False))  # dibao, tekun: the register's own flags
 
@@ -245,7 +293,8 @@ def claim_holds(household, basis: str, settings) -> bool:
 def claim_matches_register(ctx) -> list[str]:
     """The 对象类别 claimed on the application must be what the register says (账实相符)."""
     basis = ctx.values.get("basis")
-    if not basis or claim_holds(ctx.subject.household, basis, ctx.settings):
+    if not basis or claim_holds(ctx.subject.household, basis,
+                                eligible_statuses(ctx.setting, _year(ctx))):
         return []
     field = next(f for f in ctx.action.form.fields if f.name == "basis")
     household = ctx.subject.household

@@ -21,20 +21,36 @@ REMOVAL_SURVEY = "record_removal_survey"
 STABLE_MONTHS = 6
 
 
-def threshold(settings, year: int) -> Decimal | None:
-    """Yuan per person per year under which a household is at risk."""
-    fixed = settings.get("MONITORING_THRESHOLDS", {}).get(year)
+def threshold(read, year: int) -> Decimal | None:
+    """Yuan per person per year under which a household is at risk: the year's own
+    ``monitoring_threshold``, else ``monitoring_factor`` × the poverty line (None: no
+    line). ``read`` is ``ctx.setting`` in a step (recorded in its event) or
+    ``cases.applied.reader(place)``."""
+    fixed = read("monitoring_threshold", year=year)
     if fixed is not None:
-        return Decimal(str(fixed))
-    line = settings["POVERTY_LINES"].get(year)
-    return None if line is None else Decimal(str(line)) * Decimal(
-        str(settings.get("MONITORING_FACTOR", 1.5)))
+        return Decimal(str(fixed.value))
+    line = read("poverty_line", year=year)
+    if line is None:
+        return None
+    factor = read("monitoring_factor", year=year)
+    return Decimal(str(line.value)) * Decimal(str(factor.value if factor else "1.5"))
 
 
-def flagged_query(settings, year: int, scope_clause):
+def basis_text(read, year: int) -> str:
+    """How the year's threshold is set, for the monitoring page."""
+    fixed = read("monitoring_threshold", year=year)
+    if fixed is not None:
+        return fixed.source
+    factor = read("monitoring_factor", year=year)
+    line = read("poverty_line", year=year)
+    return (f"贫困线 {line.value} 元的 {factor.value if factor else '1.5'} 倍；"
+            f"贫困线：{line.source}" if line else "")
+
+
+def flagged_query(read, year: int, scope_clause):
     """Households whose income for ``year`` is under the threshold, not monitored, and
     with no monitoring_entry case running: the ones no one has opened a case for yet."""
-    limit = threshold(settings, year)
+    limit = threshold(read, year)
     income = IncomeRecord.__table__.c
     total = income.wages + income.farm_net + income.business_net + income.property_income \
         + income.transfers
@@ -66,15 +82,21 @@ def is_monitored(ctx) -> list[str]:
     return [] if ctx.subject.status == "monitored" else ["该户不是监测户，无需风险消除"]
 
 
-@guard("income_stable_above_threshold")
+def _removal_year(ctx) -> int:
+    """The year the removal survey is for (recorded earlier), else the case's year."""
+    return int(ctx.step_values(REMOVAL_SURVEY).get("year") or ctx.case.year)
+
+
+@guard("income_stable_above_threshold",
+       reads=lambda ctx: threshold(ctx.setting, _removal_year(ctx)))
 def income_stable_above_threshold(ctx) -> list[str]:
     """Risk removal: income above the threshold for at least six months, 三保障 and safe
     water sustained."""
     survey = ctx.step_values(REMOVAL_SURVEY)
     year = int(survey.get("year") or 0)
-    limit = threshold(ctx.settings, year)
+    limit = threshold(ctx.setting, year)
     if limit is None:
-        return [f"未设置 {year} 年的监测标准，请管理员在设置中补充"]
+        return [ctx.missing("poverty_line", "贫困线和监测标准", year)]
     reasons = []
     per_capita, _ = _per_capita(survey)
     if per_capita <= limit:

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template
+from flask import Blueprint, Flask, g, jsonify, render_template
 from flask_login import current_user, login_required
 
 from workflow import clock
 from workflow.api.views import _int_arg, token_required
+from workflow.cases.applied import missing_message, reader
 from workflow.engine.errors import Invalid
 from workflow.extensions import csrf, db
 from workflow.jurisdictions.scope import scope_filter
 from workflow.monitoring.models import MonitoringRecord
-from workflow.monitoring.rules import flagged_query, threshold
+from workflow.monitoring.rules import basis_text, flagged_query, threshold
 from workflow.registry.models import Household
 
 monitoring = Blueprint("monitoring", __name__)
@@ -22,18 +23,27 @@ LIMIT = 500
 CENT = Decimal("0.01")
 
 
-def _year() -> int:
-    settings = current_app.config
-    years = [y for y in settings["POVERTY_LINES"] if y <= clock.today().year]
-    default = max(years or settings["POVERTY_LINES"])
+def _place(user) -> str | None:
+    """Whose settings the page applies: the user's (first) place of work."""
+    return user.assignments[0].jurisdiction.path if user.assignments else None
+
+
+def _year(user) -> int:
+    """The year asked for, else the latest up to this one with a threshold at the
+    user's place."""
+    read = reader(_place(user))
+    this_year = clock.today().year
+    default = next((y for y in range(this_year, 2013, -1) if threshold(read, y) is not None),
+                   this_year)
     year = _int_arg("year", default, 2014, 2035)
-    if threshold(settings, year) is None:
-        raise Invalid("查询参数有误", {"year": [f"未设置 {year} 年的贫困线和监测标准"]})
+    if threshold(read, year) is None:
+        raise Invalid("查询参数有误", {"year": [missing_message(
+            "poverty_line", "贫困线和监测标准", _place(user), year)]})
     return year
 
 
 def flagged(user, year: int) -> list[dict]:
-    rows = db.session.execute(flagged_query(current_app.config, year, scope_filter(
+    rows = db.session.execute(flagged_query(reader(_place(user)), year, scope_filter(
         Household.jurisdiction_path, user)).limit(LIMIT)).all()
     return [{"household": h, "per_capita": (Decimal(total) / max(size, 1)).quantize(CENT)}
             for h, total, size in rows]
@@ -42,22 +52,23 @@ def flagged(user, year: int) -> list[dict]:
 @monitoring.route("/monitoring")
 @login_required
 def page() -> str:
-    year = _year()
+    year = _year(current_user)
     monitored = db.session.execute(
         db.select(Household, MonitoringRecord)
         .join(MonitoringRecord, MonitoringRecord.household_id == Household.id)
         .where(scope_filter(Household.jurisdiction_path, current_user))
         .order_by(MonitoringRecord.id.desc()).limit(LIMIT)).all()
     return render_template("monitoring/page.html", year=year,
-                           threshold=threshold(current_app.config, year),
+                           threshold=threshold(reader(_place(current_user)), year),
+                           basis=basis_text(reader(_place(current_user)), year),
                            flagged=flagged(current_user, year), monitored=monitored)
 
 
 @monitoring_api.get("/monitoring/flags")
 @token_required
 def api_flags():
-    year = _year()
-    return jsonify({"year": year, "threshold": str(threshold(current_app.config, year)),
+    year = _year(g.user)
+    return jsonify({"year": year, "threshold": str(threshold(reader(_place(g.user)), year)),
                     "households": [{"id": r["household"].id,
                                     "head_name": r["household"].head_name,
                                     "masked_id": r["household"].masked_id,

@@ -11,18 +11,24 @@ from workflow.extensions import db
 from workflow.notices.models import Notice, Objection
 
 
-def notice_days(spec: dict, settings) -> int:
-    """The notice length: the place's setting, never below the definition's minimum."""
-    configured = settings.get("NOTICE_DAYS", {}).get(spec["setting"], spec["min_days"])
+def notice_days(spec: dict, read=None, on: dt.date | None = None) -> int:
+    """The notice length in force ``on`` (default today) at the place ``read`` reads
+    (``ctx.setting``, or ``cases.applied.reader(place)``; installation-wide when None),
+    never below the definition's minimum."""
+    from workflow.cases.applied import reader
+
+    found = (read or reader())(f"notice_days.{spec['setting']}", on=on or clock.today())
+    configured = spec["min_days"] if found is None else found.value
     return max(int(configured), spec["min_days"])
 
 
-def enter_state(case: Case, definition: Definition, state: str, settings) -> None:
-    """Open a notice when the case enters a notice state."""
+def enter_state(case: Case, definition: Definition, state: str, ctx) -> None:
+    """Open a notice when the case enters a notice state; its length is read through
+    ``ctx.setting``, so the step's event records it."""
     spec = definition.states[state].get("notice")
     if not spec:
         return
-    days = notice_days(spec, settings)
+    days = notice_days(spec, ctx.setting)
     start = clock.today()
     db.session.add(Notice(case_id=case.id, state=state, title=spec["title"], starts_on=start,
                           ends_on=start + dt.timedelta(days=days - 1), min_days=days))

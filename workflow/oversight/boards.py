@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from workflow import clock
 from workflow.cases import tallies
+from workflow.cases.applied import reader
 from workflow.cases.deadlines import done_states, late_years
 from workflow.cases.models import Case
 from workflow.engine.definitions import Definition
@@ -78,7 +79,7 @@ def board(definition: Definition, place: Jurisdiction, month: str | None = None)
     for p in rows.values():
         p.target = targets.get(p.place.code)
     _fill(rows, definition, place, width, month, month_end=None)
-    years = late_years(definition, today, current_app.config)
+    years = late_years(definition, today, reader(place.path))
     if years:
         done = done_states(definition)
         for (path, state), n in tallies.by_place_and_state(

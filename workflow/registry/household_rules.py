@@ -53,16 +53,20 @@ class PerCapita:
                 f"{self.size} 人）")
 
 
-def per_capita_income(values: dict, lines: dict | None = None,
-                      year: int | None = None) -> PerCapita:
+def survey_year(values: dict) -> int | None:
+    """The year a survey's (or income record's) values are for."""
+    return int(_amount(values["year"])) if values.get("year") not in (None, "") else None
+
+
+def per_capita_income(values: dict, line=None, year: int | None = None) -> PerCapita:
     """The per-capita net income of a survey's (or income record's) values: the one
-    computation the exit guard, the case page and the sheet use. ``lines`` are the
-    POVERTY_LINES setting; the year is the values' own ``year`` unless given."""
+    computation the exit guard, the case page and the sheet use. ``line`` is the poverty
+    line applied (the guard's ``ctx.setting``, or the value the step's event recorded);
+    the year is the values' own ``year`` unless given."""
     total = sum((_amount(values.get(k)) for k in INCOME_KINDS), Decimal(0))
     size = max(int(_amount(values.get("household_size"))), 1)
-    if year is None and values.get("year") not in (None, ""):
-        year = int(_amount(values["year"]))
-    line = (lines or {}).get(year) if year is not None else None
+    if year is None:
+        year = survey_year(values)
     return PerCapita(year=year, total=total, size=size,
                      amount=(total / size).quantize(Decimal("0.01")),
                      line=None if line is None else Decimal(str(line)))
@@ -74,19 +78,31 @@ def record_values(record: IncomeRecord) -> dict:
             "household_size": record.household_size, "year": record.year}
 
 
-@guard("income_above_line")
+def line_year(ctx) -> int:
+    """The year whose poverty line a step of the case meets: the survey's year (the
+    survey at hand, or recorded earlier), else the case's year."""
+    return survey_year(_survey(ctx)) or ctx.case.year
+
+
+def poverty_line(ctx, year: int):
+    """``Applied`` poverty line of ``year`` at the case's place (recorded for the event)."""
+    return ctx.setting("poverty_line", year=year)
+
+
+@guard("income_above_line", reads=lambda ctx: poverty_line(ctx, line_year(ctx)))
 def income_above_line(ctx) -> list[str]:
-    """Per-capita net income must be above the year's poverty line (a setting per year)."""
+    """Per-capita net income must be above the year's poverty line (a setting per year
+    and place, the one applied recorded in the step's event)."""
     survey = _survey(ctx)
     if not survey:
         return ["尚未完成入户核算，无法判断收入"]
     year = int(survey["year"])
-    lines = ctx.settings["POVERTY_LINES"]
-    if lines.get(year) is None:
-        return [f"未设置 {year} 年的贫困线，请管理员在设置中补充"]
+    line = poverty_line(ctx, year)
+    if line is None:
+        return [ctx.missing("poverty_line", "贫困线", year)]
     record = ctx.subject.income_for(year)
     values = survey if ctx.action.name == SURVEY or record is None else record_values(record)
-    figure = per_capita_income(values, lines, year)
+    figure = per_capita_income(values, line.value, year)
     if not figure.above_line:
         return [f"人均纯收入 {_yuan(figure.amount)} 元，未超过 {year} 年贫困线 "
                 f"{_yuan(figure.line)} 元，不符合退出标准"]
