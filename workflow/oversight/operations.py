@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from workflow import clock
-from workflow.audit.models import AuditEvent
+from workflow.audit.models import AuditEvent, RegisterEvent
 from workflow.auth.models import User
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
@@ -19,7 +19,7 @@ from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import scope_filter
 from workflow.notices.models import Notice
 from workflow.oversight.models import OUTCOMES, Finding
-from workflow.oversight.rules import RULES, Facts
+from workflow.oversight.rules import JUDGED, RULES, Facts
 
 AUDITOR_ROLES = {"auditor", "admin"}
 BATCH = 500
@@ -42,10 +42,33 @@ def facts_for(cases: list[Case]) -> list[Facts]:
     paths = dict(db.session.execute(select(Jurisdiction.code, Jurisdiction.path).where(
         Jurisdiction.code.in_(codes))).all()) if codes else {}
     settings, today = current_app.config, clock.today()
+    subjects = {c.id: load_subject(c.subject_type, c.subject_id) for c in cases}
+    edits = _register_edits(cases, subjects)
     return [Facts(case=c, definition=store.by_version(c.definition_version),
                   events=events[c.id], notices=notices[c.id], attachments=files[c.id],
-                  subject=load_subject(c.subject_type, c.subject_id), place_paths=paths,
-                  settings=settings, today=today) for c in cases]
+                  subject=subjects[c.id], place_paths=paths, settings=settings, today=today,
+                  register_edits=edits[c.id]) for c in cases]
+
+
+def _register_edits(cases: list[Case], subjects: dict) -> dict[int, list]:
+    """Per case, the register edits of its household (its house's household) and house,
+    from the villages' register chains, oldest first (one query)."""
+    out: dict[int, list] = {c.id: [] for c in cases}
+    wanted = [c for c in cases if c.subject_type in ("household", "house")
+              and subjects[c.id] is not None]
+    if not wanted:
+        return out
+    rows = db.session.execute(select(RegisterEvent).where(
+        RegisterEvent.village_id.in_({c.village_id for c in wanted}),
+        RegisterEvent.action.in_(list(JUDGED))).order_by(RegisterEvent.id)).scalars().all()
+    for c in wanted:
+        subject = subjects[c.id]
+        household_id = subject.id if c.subject_type == "household" else subject.household_id
+        out[c.id] = [e for e in rows if e.village_id == c.village_id and (
+            (e.data or {}).get("household_id") == household_id
+            and (e.action != "house_edited" or c.subject_type != "house"
+                 or (e.data or {}).get("house_id") == subject.id))]
+    return out
 
 
 def findings_for(facts: Facts) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,8 @@ class Facts:
     place_paths: dict[str, str]   # jurisdiction code -> path, for the signers' places
     settings: Any
     today: dt.date
+    # Edits of the case's household (or house) on the register chain, oldest first.
+    register_edits: list[Any] = field(default_factory=list)
 
 
 def _signers(events: list[AuditEvent]) -> list[AuditEvent]:
@@ -103,9 +105,30 @@ def outside_jurisdiction(f: Facts) -> list[str]:
     return out
 
 
+# Register edits that change what a case judged (contact details do not).
+JUDGED = {"household_edited": {"bank_account", "status", "dibao", "tekun"},
+          "house_edited": {"structure", "area", "year_built"},
+          "member_added": None, "member_removed": None, "member_edited": None}
+
+
 @finding_rule("changed_after_approval", "审批后数据被改动")
 def changed_after_approval(f: Facts) -> list[str]:
-    """The register's income for the surveyed year differs from what was approved."""
+    """The register's income for the surveyed year differs from what was approved, or
+    the register was edited (members, account, status, flags, the house) after the
+    county approved: who, when and what, from the register chain."""
+    approved = next((e.at for e in _signers(f.events)
+                     if e.level == "county" and e.decision == "agree"), None)
+    out = []
+    for e in f.register_edits if approved is not None else []:
+        fields = JUDGED.get(e.action, set())
+        changed = set((e.data or {}).get("changes") or {})
+        if e.at > approved and (fields is None or fields & changed):
+            when = clock.to_local(e.at).strftime("%Y-%m-%d %H:%M")
+            out.append(f"县级审批后，{e.actor_name} 于 {when} {e.action_title}：{e.summary}")
+    return out + _income_changed(f)
+
+
+def _income_changed(f: Facts) -> list[str]:
     survey = f.case.data.get("submit_survey") or {}
     if not survey or f.case.procedure != "household_exit" or f.subject is None:
         return []
