@@ -205,3 +205,46 @@ def test_who_can_set_names_the_administrators_over_the_place(world, city_admin):
 
 def test_nobody_to_ask_is_the_system_administrator(world):
     assert who_can_set("poverty_line", None) == "系统管理员"
+
+
+def test_lookup_many_agrees_with_lookup(world, city_admin):
+    from workflow.settings.keys import all_specs
+    from workflow.settings.lookup import lookup_many
+
+    p = world.places
+    _set(city_admin, "poverty_line", 5000, p["city"], year=2026)
+    _set(city_admin, "poverty_line", 5200, p["county"], year=2026)
+    _set(city_admin, "notice_days.household_exit.village_notice", 9, p["county"],
+         on="2026-02-01")
+    _set(city_admin, "notice_days.household_exit.village_notice", 8, on="2026-01-01")
+    _set(city_admin, "renovation_methods.D", "rebuild", p["pianling"], year=2025)
+    specs = list(all_specs().values())
+    for place in (None, p["v1"], p["v2"], p["pianling"]):
+        for year, on in ((2026, dt.date(2026, 3, 1)), (2025, dt.date(2026, 1, 15)),
+                         (2019, dt.date(2019, 5, 1))):
+            many = lookup_many(specs, place=place, year=year, on=on)
+            assert many == {s.key: lookup(s.key, place=place, year=year, on=on)
+                            for s in specs}
+
+
+def test_the_banner_costs_one_query_per_request(app, world):
+    from flask_login import login_user
+    from sqlalchemy import event
+
+    from workflow.settings.views import banner
+
+    statements = []
+
+    def count(*_args, **_kw):
+        statements.append(1)
+
+    admin = world.users["admin"]
+    with app.test_request_context("/"):
+        login_user(admin)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            first, second = banner(), banner()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert first == second and first["places"] == "岫岩满族自治县"
+    assert len(statements) == 1

@@ -146,15 +146,65 @@ def rows_for(one: Spec, path: str | None, *, year: int | None, on: dt.date | Non
     return query, order
 
 
+def _winner(one: Spec, rows: list[SettingValue]) -> SettingValue | None:
+    """The row that wins: the deepest place, then the latest date, then the newest."""
+    if not one.per_year:
+        rows = sorted(rows, key=lambda r: (r.effective_on, r.id), reverse=True)
+    else:
+        rows = sorted(rows, key=lambda r: r.id, reverse=True)
+    # Python's sort is stable: the deepest place first, each place's own order kept.
+    return min(rows, key=lambda r: -len(r.place_path or ""), default=None)
+
+
 def applicable_row(one: Spec, path: str | None, *, year: int | None,
                    on: dt.date | None) -> SettingValue | None:
-    """The row that wins: the deepest place, then the latest date, then the newest."""
+    """The row that applies to ``path`` in ``year`` / on ``on``, or None."""
     query, order = rows_for(one, path, year=year, on=on)
-    rows = db.session.execute(query.order_by(*order)).scalars().all()
-    if not rows:
+    return _winner(one, db.session.execute(query.order_by(*order)).scalars().all())
+
+
+def _applied(one: Spec, row: SettingValue | None, *, year: int | None,
+             path: str | None) -> Applied | None:
+    if row is not None:
+        return Applied(key=one.key, title=one.title, value=python_value(one, row.value),
+                       year=row.year, place_code=row.place.code if row.place else None,
+                       place_name=row.place.name if row.place else None,
+                       document=row.document or "", effective_on=row.effective_on,
+                       set_at=row.set_at, source=source_phrase(row))
+    value = default_value(one, year=year, path=path)
+    if value is None:
         return None
-    # Python's sort is stable: the deepest place first, each place's own order kept.
-    return sorted(rows, key=lambda r: -len(r.place_path or ""))[0]
+    return Applied(key=one.key, title=one.title, value=python_value(one, value), year=year,
+                   place_code=None, place_name=None, document="", effective_on=None,
+                   set_at=None, source=DEFAULT_SOURCE)
+
+
+def lookup_many(specs: list[Spec], *, place: Jurisdiction | str | None = None,
+                year: int | None = None, on: dt.date | None = None) -> dict[str, Applied | None]:
+    """``lookup`` for several keys at one place in one query (the settings page, a
+    sheet that prints many values): {key: Applied or None}."""
+    path = _path_of(place)
+    if not specs:
+        return {}
+    today = clock.today()
+    year = year if year is not None else (on or today).year  # per-year keys
+    on = on or today  # effective-date keys
+    paths = ancestor_paths(path) if path else []
+    where_place = (or_(SettingValue.place_path.is_(None), SettingValue.place_path.in_(paths))
+                   if paths else SettingValue.place_path.is_(None))
+    rows = db.session.execute(select(SettingValue).where(
+        SettingValue.key.in_([one.key for one in specs]), where_place,
+        or_(SettingValue.year == year, SettingValue.effective_on <= on))).scalars().all()
+    by_key: dict[str, list[SettingValue]] = {}
+    for row in rows:
+        by_key.setdefault(row.key, []).append(row)
+    result = {}
+    for one in specs:
+        mine = [r for r in by_key.get(one.key, [])
+                if (r.year == year if one.per_year else r.effective_on is not None)]
+        result[one.key] = _applied(one, _winner(one, mine), year=year if one.per_year else None,
+                                   path=path)
+    return result
 
 
 def lookup(key: str, *, place: Jurisdiction | str | None = None, year: int | None = None,
@@ -168,16 +218,4 @@ def lookup(key: str, *, place: Jurisdiction | str | None = None, year: int | Non
         raise KeyError(f"unknown setting {key!r}")
     path = _path_of(place)
     year, on = resolve_time(one, year, on)
-    row = applicable_row(one, path, year=year, on=on)
-    if row is not None:
-        return Applied(key=key, title=one.title, value=python_value(one, row.value),
-                       year=row.year, place_code=row.place.code if row.place else None,
-                       place_name=row.place.name if row.place else None,
-                       document=row.document or "", effective_on=row.effective_on,
-                       set_at=row.set_at, source=source_phrase(row))
-    value = default_value(one, year=year, path=path)
-    if value is None:
-        return None
-    return Applied(key=key, title=one.title, value=python_value(one, value), year=year,
-                   place_code=None, place_name=None, document="", effective_on=None,
-                   set_at=None, source=DEFAULT_SOURCE)
+    return _applied(one, applicable_row(one, path, year=year, on=on), year=year, path=path)

@@ -14,7 +14,7 @@ from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import paths_filter, places_in_scope
 from workflow.settings import operations as ops
 from workflow.settings.keys import Spec, all_specs
-from workflow.settings.lookup import Applied, ancestor_paths, lookup, python_value
+from workflow.settings.lookup import Applied, ancestor_paths, lookup_many, python_value
 from workflow.settings.models import SettingValue
 
 
@@ -64,7 +64,8 @@ def overview(place: Jurisdiction | None, year: int, on: dt.date | None = None,
         on = today if today.year == year else dt.date(year, 1, 1)
     specs = all_specs()
     chosen = [specs[key]] if key else list(specs.values())
-    return [Row(one, lookup(one.key, place=place, year=year, on=on)) for one in chosen]
+    applied = lookup_many(chosen, place=place, year=year, on=on)
+    return [Row(one, applied[one.key]) for one in chosen]
 
 
 def readable_places(user: User) -> list[Jurisdiction]:
