@@ -19,7 +19,8 @@ def _password_first():
     """While the user's password must change, every browser page leads to the change
     page (the API answers 403 itself: api.views.token_required). Loading current_user
     here also makes it the first thing a request does (auth.sessions relies on it)."""
-    if request.path.startswith("/api/") or not current_user.is_authenticated:
+    if (request.endpoint == "static" or request.path.startswith("/api/")
+            or not current_user.is_authenticated):  # static files: no user to load
         return None
     if ops.change_due(current_user) and request.endpoint not in ops.PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("account.password"))
