@@ -77,21 +77,27 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.villages import views as village_views
 
     village_views.init_app(app)
+    from workflow.villages import page_views as village_page_views
+
+    village_page_views.init_app(app)  # /villages/<code>, /boards/villages (drill-down)
     from workflow.oversight import views as oversight_views
 
     oversight_views.init_app(app)
     from workflow.archive import views as archive_views
 
     archive_views.init_app(app)  # /admin/archive, flask archive export|import
+    from workflow.admin import views as admin_views
+
+    admin_views.init_app(app)  # /admin/users, /account, /oversight/admin-trail and their API
     from workflow.jurisdictions import views as place_views
 
     place_views.init_app(app)  # /admin/places, flask places ...
     from workflow.settings import views as settings_views
 
     settings_views.init_app(app)  # /admin/settings, its API, CLI and the banner
-    from workflow.admin import views as admin_views
+    # flask places designate|designate-file, and the village_designations model
+    from workflow.villages import commands as _designation_commands  # noqa: F401
 
-    admin_views.init_app(app)  # /admin/users, /account, /oversight/admin-trail and their API
     web.init_app(app)
     cli.init_app(app)
     from workflow.auth import commands as auth_commands
