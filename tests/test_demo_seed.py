@@ -58,7 +58,7 @@ def test_rare_character_names_round_trip_and_ids_are_valid(lines):
         db.select(Household).where(Household.head_name.like("%𠮷%"))).scalars().all()
     assert [h.head_name for h in found] == ["刘𠮷昌"]
     households = db.session.execute(db.select(Household)).scalars().all()
-    assert len(households) == 20
+    assert len([h for h in households if h.jurisdiction_path.startswith("/210300/")]) == 20
     for household in households:
         assert 2 <= len(household.members) <= 5
         assert household.income_for(2019) is not None
@@ -126,3 +126,29 @@ def test_the_printed_logins_tell_the_sector_departments_apart(lines):
     assert len(sector) == 3
     titles = {line.split("（", 1)[1] for line in sector}
     assert len(titles) == 3 and all(t.startswith("县行业部门（") for t in titles)
+
+
+def test_zhuanghe_places_designations_and_users(lines):
+    from workflow.audit.admin import verify as verify_admin
+    from workflow.jurisdictions.models import Jurisdiction
+    from workflow.villages.designations import VillageDesignation, low_income_villages
+
+    county = db.session.execute(db.select(Jurisdiction).filter_by(code="210283")).scalar_one()
+    assert county.parent.name == "大连市" and county.name == "庄河市"
+    townships = db.session.execute(db.select(Jurisdiction).filter_by(
+        parent_id=county.id)).scalars().all()
+    assert {"城关街道", "青堆镇", "太平岭满族乡"} <= {t.name for t in townships}
+    villages = low_income_villages([county.path])
+    assert len(villages) == 55
+    years = list(db.session.execute(db.select(VillageDesignation.planned_exit_year)).scalars())
+    assert years.count(2018) / 55 >= 0.2 and (years.count(2018) + years.count(2019)) / 55 >= 0.7
+    assert sorted(set(years)) == [2018, 2019, 2020]
+    zhuanghe = [h for h in db.session.execute(db.select(Household)).scalars()
+                if h.jurisdiction_path.startswith(county.path)]
+    assert len(zhuanghe) == 8 and all(h.income_for(2019) for h in zhuanghe)
+    printed = " ".join(lines)
+    for username in ("zh_wjg_clerk", "zh_wjg_team", "zh_qingdui_review", "zhuanghe_fpb",
+                     "zhuanghe_audit", "zhuanghe_admin", "dalian_fpb"):
+        assert username in printed
+    assert "低收入村 55 个" in printed
+    assert verify_admin()[1] == []

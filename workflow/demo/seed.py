@@ -30,6 +30,7 @@ from workflow.demo.houses import seed_houses
 from workflow.demo.people import People, make_household, survey_values
 from workflow.demo.projects import seed_projects
 from workflow.demo.villages import seed_monitoring, seed_village_exit
+from workflow.demo.zhuanghe import seed_zhuanghe
 from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
@@ -346,7 +347,8 @@ def seed(households: int = 50) -> list[str]:
         monitoring_case = seed_monitoring(staff.actor, (exited or register)[0])
     finally:
         clock.reset()
-    return _report(staff, register) + [
+    zhuanghe = seed_zhuanghe(staff, people)  # after Xiuyan's: its random draws stay the same
+    return _report(staff, register) + zhuanghe + [
         f"危房改造案件 / {HOUSE_PROCEDURE} cases: {renovations}",
         f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）",
         f"贫困村退出 / village_exit: 案件 {village_case}（待乡镇核查）",
@@ -359,7 +361,8 @@ def _report(staff: Staff, register: list[Household]) -> list[str]:
     """Header, the table of logins, and what was created."""
     definition = store.current(PROCEDURE)
     width = max(len(a.password) for a in staff.accounts)
-    lines = ["演示数据已生成：鞍山市 > 岫岩满族自治县 (demo data created; people are fictional)",
+    lines = ["演示数据已生成：鞍山市 > 岫岩满族自治县；大连市 > 庄河市 (demo data created; people "
+             "and village names of 庄河市 are fictional)",
              f"所有用户的密码取自 {PASSWORD_ENV} (every user has the password from "
              f"{PASSWORD_ENV})" if staff.shared else
              "用户与密码（仅显示这一次）/ users and passwords (shown only now):",
