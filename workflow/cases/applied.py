@@ -88,20 +88,19 @@ def source_text(record: dict) -> str:
     return "，".join(parts)
 
 
-def unit_of(key: str) -> str:
-    """The unit a value is printed with: 「元」 for 「元/人·年」, 「天」, 「平方米」…"""
+def value_text(record: dict) -> str:
+    """A recorded value as read: a number with its unit (「元」 for 「元/人·年」, 「天」…),
+    a choice by its label, a list of choices joined."""
     from workflow.settings.keys import spec
 
-    found = spec(key)
-    return found.unit.split("/")[0].split("（")[0] if found is not None else ""
-
-
-def value_text(record: dict) -> str:
-    """A recorded value as read: a number with its unit, a list joined."""
+    found = spec(record.get("key", ""))
     value = record.get("value")
+    labels = found.choices if found is not None else {}
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "（无）"
-    unit = unit_of(record.get("key", ""))
+        return "、".join(labels.get(str(v), str(v)) for v in value) or "（无）"
+    if str(value) in labels:
+        return labels[str(value)]
+    unit = found.unit.split("/")[0].split("（")[0] if found is not None else ""
     return f"{number_text(value)} {unit}".strip()
 
 

@@ -25,7 +25,7 @@ def subject(name: str):
     return wrap
 
 
-# Guards that read only the subject (``ctx.subject``, ``ctx.settings``), never the case or
+# Guards that read only the subject (``ctx.subject``, ``ctx.setting(...)``), never the case or
 # the step's values: they can run before a case exists (a procedure's ``start_guards``)
 # and, cheaply, to grey out the buttons the subject's state forbids.
 SUBJECT_GUARDS: set[str] = set()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from workflow import clock
@@ -20,6 +19,7 @@ from workflow.cases.models import Case
 from workflow.engine.definitions import Definition
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
+from workflow.settings import lookup
 
 
 @dataclass
@@ -74,10 +74,9 @@ def board(definition: Definition, place: Jurisdiction, month: str | None = None)
     now, completed in ``month`` (default this month) and overdue, from the case tallies."""
     today = clock.today()
     month = month or f"{today:%Y-%m}"
-    targets = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {})
     rows, width = _rows(place)
     for p in rows.values():
-        p.target = targets.get(p.place.code)
+        p.target = target_of(definition, p.place, int(month[:4]))
     _fill(rows, definition, place, width, month, month_end=None)
     years = late_years(definition, today, reader(place.path))
     if years:
@@ -118,14 +117,30 @@ def _fill(rows: dict[str, Row], definition: Definition, place: Jurisdiction, wid
             rows[path].completed_in_month += n
 
 
-def village_share(place: Jurisdiction, year: int, settings) -> dict | None:
-    """Villages out (village_exit filed) against the place's cumulative target for
-    ``year``, e.g. 庄河市 70 % by 2019; None where no target is set."""
-    targets = next((t for code, t in settings.get("VILLAGE_EXIT_TARGETS", {}).items()
-                    if place.code.startswith(code) or code.startswith(place.code)), None)
-    if not targets:
+def target_of(definition: Definition, place: Jurisdiction, year: int) -> int | None:
+    """The ``board_target.<procedure>`` a place set for itself for ``year`` (the Anshan
+    plan: 753 households in 2020), not one it inherits from the place above."""
+    key = f"board_target.{definition.key}"
+    try:
+        found = lookup(key, place=place.path, year=year)
+    except KeyError:  # a procedure without a board target
         return None
-    percent = targets.get(year)
+    if found is None:
+        return None
+    above = lookup(key, place=place.parent.path if place.parent else None, year=year)
+    if above is not None and (above.place_code, above.value, above.source) == (
+            found.place_code, found.value, found.source):
+        return None
+    return found.value
+
+
+def village_share(place: Jurisdiction, year: int) -> dict | None:
+    """Villages out (village_exit filed) against the place's cumulative target for
+    ``year`` (``village_exit_target``), e.g. 庄河市 70 % by 2019; None where none is set."""
+    found = lookup("village_exit_target", place=place.path, year=year)
+    if found is None:
+        return None
+    percent = found.value
     villages = db.session.execute(select(func.count()).select_from(Jurisdiction).where(
         Jurisdiction.level == "village",
         Jurisdiction.path.startswith(place.path, autoescape=True))).scalar_one()

@@ -13,7 +13,7 @@ import io
 from openpyxl import Workbook
 
 from workflow import clock
-from workflow.audit.chain import trail
+from workflow.audit.chain import SETTINGS_KEY, trail
 from workflow.auth.models import ROLES
 from workflow.auth.titles import signer_titles
 from workflow.cases.models import Case
@@ -54,6 +54,8 @@ def trail_events(case: Case, definition: Definition | None = None) -> list[dict]
         before = previous.get(e.action, {})
         changes = []
         for key, value in data.items():
+            if key == SETTINGS_KEY:
+                continue  # the settings applied are listed with the values (适用设置)
             if before and before.get(key) != value:
                 label, old = event_value(definition, e.action, key, before.get(key))
                 changes.append((label, old, event_value(definition, e.action, key, value)[1]))

@@ -14,6 +14,7 @@ from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
 from workflow.engine.definitions import Definition
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
+from workflow.settings import lookup
 
 RULES: dict[str, tuple[str, Callable[[Any], list[str]]]] = {}
 
@@ -152,7 +153,8 @@ def struck_off_below_line(f: Facts) -> list[str]:
     if not records:
         return ["已销号，但登记系统中没有收入记录"]
     latest = records[-1]
-    line = f.settings["POVERTY_LINES"].get(latest.year)
+    found = lookup("poverty_line", place=f.case.jurisdiction_path, year=latest.year)
+    line = found.value if found is not None else None
     if line is not None and latest.per_capita <= Decimal(str(line)):
         return [f"已销号，但 {latest.year} 年人均纯收入 {latest.per_capita:,.2f} 元"
                 f"未超过贫困线 {line:,} 元"]
@@ -163,7 +165,8 @@ def struck_off_below_line(f: Facts) -> list[str]:
 def stalled(f: Facts) -> list[str]:
     if f.definition.is_final(f.case.state):
         return []
-    limit = int(f.settings.get("FINDING_STALL_DAYS", 60))
+    found = lookup("finding_stall_days", place=f.case.jurisdiction_path, on=f.today)
+    limit = int(found.value) if found is not None else 60
     days = (f.today - clock.to_local(f.case.state_entered_at).date()).days
     if days > limit:
         return [f"停留在“{f.definition.state_title(f.case.state)}”已 {days} 天（超过 {limit} 天）"]

@@ -193,10 +193,9 @@ def board_page() -> str:
     """挂图作战: a row per place below this one, drill-down by clicking a place."""
     definition, place, month = _board_args()
     rows = boards.board(definition, place, month)
-    target = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {}).get(place.code)
-    share = boards.village_share(place, int((month or f"{clock.today():%Y}")[:4]),
-                                 current_app.config) if definition.key == "village_exit" \
-        else None
+    year = int((month or f"{clock.today():%Y}")[:4])
+    target = boards.target_of(definition, place, year)
+    share = boards.village_share(place, year) if definition.key == "village_exit" else None
     return render_template("oversight/board.html", definition=definition, place=place,
                            rows=rows, target=target, month=month or f"{clock.today():%Y-%m}",
                            share=share,
@@ -214,7 +213,7 @@ def monthly_report_pdf() -> Response:
     definition, place, month = _board_args()
     month = month or f"{clock.today():%Y-%m}"
     rows = boards.monthly_report(definition, place, month)
-    target = current_app.config.get("BOARD_TARGETS", {}).get(definition.key, {}).get(place.code)
+    target = boards.target_of(definition, place, int(month[:4]))
     lines, totals = report_table(definition, rows)
     columns, header_pt = report_columns(definition, rows)
     data = render.pdf("pdf/monthly_report.html", definition=definition, place=place,

@@ -55,12 +55,12 @@ PROFILES: dict[str, tuple[str, list[Bar]]] = {
 }
 
 
-def profile_for(village, settings) -> tuple[str, list[Bar]]:
-    """The profile of the longest code prefix configured for the village, else default."""
-    choices = settings.get("VILLAGE_EXIT_PROFILES", {"default": "national"})
-    match = max((code for code in choices if code != "default" and
-                 village.code.startswith(code)), key=len, default="default")
-    return PROFILES[choices[match]]
+def profile_for(village, read, year: int | None = None) -> tuple[str, list[Bar]]:
+    """The criteria profile set for the village's place (``village_exit_profile``, read
+    through ``read``: ``ctx.setting``, recorded in the step's event), else national."""
+    found = read("village_exit_profile", year=year)
+    return PROFILES[found.value if found is not None and found.value in PROFILES
+                    else "national"]
 
 
 def poor_people(village_id: int) -> int:
@@ -136,10 +136,11 @@ def indicator_values(ctx) -> dict:
     return values
 
 
-@guard("village_indicators_met")
+@guard("village_indicators_met",
+       reads=lambda ctx: ctx.setting("village_exit_profile", year=ctx.case.year))
 def village_indicators_met(ctx) -> list[str]:
     """Each failing indicator blocks the step with its name, value and bar."""
-    title, bars = profile_for(ctx.subject, ctx.settings)
+    title, bars = profile_for(ctx.subject, ctx.setting, ctx.case.year)
     values = indicator_values(ctx)
     reasons = []
     for bar in bars:

@@ -2,11 +2,12 @@
 criteria profile that applies, and the button that starts an exit case."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask import Blueprint, Flask, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from workflow.cases.applied import reader
 from workflow.cases.models import Case
 from workflow.cases.views import start_case
 from workflow.extensions import db
@@ -34,7 +35,7 @@ def village_list() -> str:
         Case.procedure == "village_exit", Case.subject_type == "village",
         Case.subject_id.in_([p.id for p in places]))).all())
     rows = [{"place": p, "poor": poor.get(p.id, 0), "case": cases.get(p.id),
-             "profile": profile_for(p, current_app.config)[0],
+             "profile": profile_for(p, reader(p.path))[0],
              "can_start": any(a.role == "village_clerk" for a in current_user.roles_over(p))}
             for p in places]
     return render_template("villages/list.html", rows=rows)
