@@ -53,7 +53,8 @@ def test_allocations_and_disbursements_are_chained_on_their_source(app, disburse
     assert (source.trail_seq, source.trail_head) == (2, paid.hash)
     assert trail.verify() == (2, [])
     result = run_verify(app)
-    assert result.exit_code == 0 and "2 fund events, 0 problems" in result.output
+    assert result.exit_code == 0
+    assert "2 fund events and 0 administration events, 0 problems" in result.output
 
 
 def test_an_allocation_amount_edited_in_the_database_is_found(app, disbursed):
