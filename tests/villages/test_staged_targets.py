@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from tests.factories import Api, make_household, make_user
 from tests.housing.helpers import pdf_bytes, upload
-from tests.villages.test_village_exit import ZHUANGHE_OK, ok
+from tests.villages.helpers import ZHUANGHE_OK, incomes, unsafe_house
+from tests.villages.test_village_exit import ok
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
@@ -65,6 +66,7 @@ def start(client, i: int, village) -> tuple[Api, int]:
 def walk_out(client, i: int, village, announced: dt.date, filed: dt.date) -> int:
     """The whole exit through every level: announced by 庄河市, filed by 大连市."""
     at(announced - dt.timedelta(days=20))
+    incomes(village, 14500, announced.year)
     clerk, case_id = start(client, i, village)
     town, county = Api(client, f"zh_town{i // 3}"), Api(client, "zh_county")
     ok(clerk.act(case_id, "submit_self_assessment", {**ZHUANGHE_OK, "year": announced.year}))
@@ -102,7 +104,12 @@ def walked(client, zh):
     # Announced on 30 December 2019, filed by the city in January: one of 2019's.
     walk_out(client, 1, v[1], dt.date(2019, 12, 30), dt.date(2020, 1, 6))
     at(dt.date(2020, 3, 1))
-    start(client, 3, v[3])  # started, not assessed; v[4] not started at all
+    incomes(v[3], 14500, 2020)
+    clerk, case_id = start(client, 3, v[3])
+    ok(clerk.act(case_id, "submit_self_assessment", {**ZHUANGHE_OK, "year": 2020}))
+    # Since the assessment, a house of the village was appraised D and not renovated.
+    unsafe_house(v[3], zh["admin"])
+    start(client, 4, v[4])  # started, not assessed
     clock.reset()
     return zh
 
@@ -128,14 +135,15 @@ def test_share_out_by_year_equals_a_direct_count(walked, as_user):
     assert "庄河市" in text and "普兰店区" in text and "3/6" in text
 
 
-def test_a_past_month_counts_what_was_filed_by_its_end(walked, client):
+def test_a_past_month_counts_what_was_filed_by_its_end(walked, as_user):
     december = staged.staged(walked["zhuanghe"], "2019-12")
     assert {line.year: line.out for line in december.lines} == {2018: 1, 2019: 2, 2020: 2}
-    from tests.documents.helpers import fetch_pdf, pdf_text
+    from tests.documents.helpers import pdf_text
 
-    report = "".join(pdf_text(fetch_pdf(Api(client, "zh_county"),
-                                        "/boards/report.pdf?place=210283&procedure=village_exit"
-                                        "&month=2019-12")).split())
+    response = as_user("zh_county").get(
+        "/boards/report.pdf?place=210283&procedure=village_exit&month=2019-12")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    report = "".join(pdf_text(response.data).split())
     assert "低收入村累计退出" in report and "2019年底" in report and "2/5" in report
 
 
@@ -158,9 +166,14 @@ def test_drill_down_lists_villages_to_go_with_what_holds_each_back(walked, as_us
     v = walked["villages"]
     for done in (v[0], v[1], v[2]):
         assert done.name not in page
-    assert v[3].name in page and "尚未提交村级自评" in page
-    assert v[4].name in page and "尚未启动退出程序" in page
+    rows = {r.village.name: r.reasons for r in staged.to_go(walked["zhuanghe"])}
+    assert set(rows) == {v[3].name, v[4].name}
+    assert rows[v[3].name] == ["「安全住房比例 66.67%，未达到 98%」（庄河市低收入村退出标准）"]
+    assert rows[v[4].name] == ["尚未提交村级自评"]
+    assert "「安全住房比例 66.67%，未达到 98%」" in page and "尚未提交村级自评" in page
     assert walked["other"].name not in page  # another county's village
+    city = as_user("dl_city").get("/boards/villages?place=210200").get_data(as_text=True)
+    assert walked["other"].name in city and "尚未启动退出程序" in city
 
 
 def test_drill_down_names_the_indicator_the_register_now_fails(client, world, as_user):
@@ -179,9 +192,9 @@ def test_drill_down_names_the_indicator_the_register_now_fails(client, world, as
     db.session.commit()
     rows = staged.to_go(world.places["county"])
     assert [r.village.name for r in rows] == [v1.name]
-    assert rows[0].reasons == ["「贫困发生率」为 2.50%，未达到国家贫困村退出标准（低于 2%）"]
+    assert rows[0].reasons == ["「贫困发生率 2.5%，未低于 2%」（国家贫困村退出标准）"]
     page = as_user("county").get(f"/boards/villages?place={world.places['county'].code}")
-    assert "「贫困发生率」为 2.50%" in page.get_data(as_text=True)
+    assert "「贫困发生率 2.5%，未低于 2%」" in page.get_data(as_text=True)
 
 
 def test_village_page_shows_designation_projects_and_funds(world, client, as_user):

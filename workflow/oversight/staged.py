@@ -70,6 +70,7 @@ class Staged:
     lines: list[YearLine]
     out_on: dict[int, dt.date]
     villages: list[Jurisdiction]
+    as_of: dt.date                 # the day the figures stand at (a month's last day)
     by_child: list[tuple[Jurisdiction, list[YearLine]]] = field(default_factory=list)
 
 
@@ -117,8 +118,10 @@ def staged(place: Jurisdiction, month: str | None = None) -> Staged | None:
     if not villages:
         return None
     until = month_bounds(month)[1] if month else None
+    as_of = min(clock.today(), clock.to_local(until).date() - dt.timedelta(days=1)) \
+        if until else clock.today()
     out_on = exits([v.id for v in villages], until)
-    result = Staged(place, _lines(place, villages, out_on), out_on, villages)
+    result = Staged(place, _lines(place, villages, out_on), out_on, villages, as_of)
     if place.level not in ("township", "village"):
         for child in children(place):
             mine = [v for v in villages if v.path.startswith(child.path)]

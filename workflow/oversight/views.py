@@ -36,6 +36,7 @@ from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
 from workflow.oversight import boards
+from workflow.oversight import staged as staged_targets
 from workflow.oversight.exports import (
     MAX_CASES,
     report_columns,
@@ -195,10 +196,13 @@ def board_page() -> str:
     rows = boards.board(definition, place, month)
     year = int((month or f"{clock.today():%Y}")[:4])
     target = boards.target_of(definition, place, year)
-    share = boards.village_share(place, year) if definition.key == "village_exit" else None
+    # Low-income villages' staged targets where the place has any; else the plain share.
+    staged = staged_targets.staged(place, month) if definition.key == "village_exit" else None
+    share = boards.village_share(place, year) if definition.key == "village_exit" \
+        and staged is None else None
     return render_template("oversight/board.html", definition=definition, place=place,
                            rows=rows, target=target, month=month or f"{clock.today():%Y-%m}",
-                           share=share,
+                           share=share, staged=staged,
                            procedures=list(store.catalog().procedures.values()))
 
 
@@ -219,6 +223,8 @@ def monthly_report_pdf() -> Response:
     data = render.pdf("pdf/monthly_report.html", definition=definition, place=place,
                       month=month, lines=lines, totals=totals, columns=columns,
                       header_pt=header_pt, target=target,
+                      staged=staged_targets.staged(place, month)
+                      if definition.key == "village_exit" else None,
                       printed_on=chinese_date(clock.today()))
     return pdf_response(data, f"{definition.title}月报告-{month}.pdf")
 

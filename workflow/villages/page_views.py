@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, render_template, request
 from flask_login import current_user, login_required
 
-from workflow import clock
 from workflow.jurisdictions.scope import place_by_code
 from workflow.oversight import staged
 from workflow.villages.support import village_page
@@ -33,7 +32,7 @@ def to_go() -> str:
     """低收入村 still to go under a place of the board, each with what holds it back."""
     place = _place(request.args.get("place", ""))
     return render_template("villages/to_go.html", place=place, rows=staged.to_go(place),
-                           staged=staged.staged(place), today=clock.today())
+                           staged=staged.staged(place))
 
 
 def init_app(app: Flask) -> None:

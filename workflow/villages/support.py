@@ -32,6 +32,7 @@ class Indicator:
     value: str
     bar: str
     met: bool
+    source: str     # 登记数据 / 村填报: where the value comes from
 
 
 @dataclass
@@ -60,9 +61,8 @@ def indicators(village: Jurisdiction, case: Case | None) -> tuple[str, list[Indi
     rows = []
     for bar in bars:
         actual = values.get(bar.key)
-        shown = ("是" if actual else "否") if bar.op == "yes" else (
-            "未填写" if actual is None else f"{actual}{bar.unit}")
-        rows.append(Indicator(bar.title, shown, bar.describe(), bar.met(actual)))
+        rows.append(Indicator(bar.title, bar.shown(actual), bar.describe(), bar.met(actual),
+                              bar.source_title))
     return title, rows
 
 
