@@ -3,8 +3,10 @@ drill-down to the villages still to go, and the low-income village's page."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.factories import Api, make_household, make_user
@@ -145,6 +147,10 @@ def test_a_past_month_counts_what_was_filed_by_its_end(walked, as_user):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     report = "".join(pdf_text(response.data).split())
     assert "低收入村累计退出" in report and "2019年底" in report and "2/5" in report
+    book = load_workbook(io.BytesIO(as_user("zh_county").get(
+        "/boards/report.xlsx?place=210283&procedure=village_exit&month=2019-12").data))
+    cells = [[c for c in row if c is not None] for row in book.active.iter_rows(values_only=True)]
+    assert ["2019 年底", 70, 4, 2, 5, 40.0, "进行中"] in cells
 
 
 def test_targets_come_from_settings_and_a_county_value_overrides(walked):

@@ -245,6 +245,14 @@ def monthly_report() -> Response:
     lines, totals = report_table(definition, rows)
     for line in [*lines, totals]:
         append_row(sheet, line)
+    if definition.key == "village_exit" and (figures := staged_targets.staged(place, month)):
+        append_row(sheet, [])
+        append_row(sheet, [f"低收入村累计退出目标完成情况（截至 {figures.as_of}）"])
+        append_row(sheet, ["年度", "累计目标（%）", "应退出（个）", "已退出（个）",
+                           "低收入村（个）", "退出比例（%）", "情况"])
+        for line in figures.lines:
+            append_row(sheet, [f"{line.year} 年底", line.target, line.needed, line.out,
+                               line.villages, line.share, line.status(figures.as_of)])
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
