@@ -102,6 +102,19 @@ def test_a_county_cannot_be_laxer_than_its_city(world, city_admin):
     assert db.session.query(SettingValue).count() == 2
 
 
+def test_a_city_that_later_raises_its_line_is_not_undercut_by_an_older_county_value(
+        world, city_admin):
+    p, admin = world.places, world.users["admin"]
+    _set(city_admin, "poverty_line", 5000, p["city"], year=2026)
+    _set(admin, "poverty_line", 5200, p["county"], year=2026)
+    _set(city_admin, "poverty_line", 5500, p["city"], year=2026, document="鞍政发〔2026〕9号")
+    applied = lookup("poverty_line", place=p["v1"], year=2026)
+    assert (applied.value, applied.place_code) == (5500, "210300")  # the strictest applies
+    assert "鞍政发〔2026〕9号" in applied.source
+    _set(admin, "poverty_line", 5600, p["county"], year=2026)  # stricter again: the county's
+    assert lookup("poverty_line", place=p["v1"], year=2026).place_code == "210323"
+
+
 def test_notice_days_never_below_the_definitions_minimum(world):
     admin = world.users["admin"]
     with pytest.raises(Invalid) as refused:

@@ -147,13 +147,23 @@ def rows_for(one: Spec, path: str | None, *, year: int | None, on: dt.date | Non
 
 
 def _winner(one: Spec, rows: list[SettingValue]) -> SettingValue | None:
-    """The row that wins: the deepest place, then the latest date, then the newest."""
+    """The row that wins: each place's own value in force (the latest date, then the
+    newest row), then the deepest place — except that for a key with a direction
+    (``stricter: higher|lower``) the strictest of those values applies, so a city that
+    later raises its line above a county's older, lower one is not undercut by it."""
     if not one.per_year:
         rows = sorted(rows, key=lambda r: (r.effective_on, r.id), reverse=True)
     else:
         rows = sorted(rows, key=lambda r: r.id, reverse=True)
-    # Python's sort is stable: the deepest place first, each place's own order kept.
-    return min(rows, key=lambda r: -len(r.place_path or ""), default=None)
+    own: dict[str | None, SettingValue] = {}
+    for row in rows:
+        own.setdefault(row.place_path, row)
+    deepest_first = sorted(own.values(), key=lambda r: -len(r.place_path or ""))
+    if one.stricter in ("higher", "lower") and len(deepest_first) > 1:
+        sign = 1 if one.stricter == "higher" else -1
+        # max() keeps the first of equals: the deepest place that set the strictest value.
+        return max(deepest_first, key=lambda r: sign * python_value(one, r.value))
+    return deepest_first[0] if deepest_first else None
 
 
 def applicable_row(one: Spec, path: str | None, *, year: int | None,
