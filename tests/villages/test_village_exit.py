@@ -6,15 +6,11 @@ from decimal import Decimal
 
 from tests.factories import Api, make_household, make_user
 from tests.housing.helpers import pdf_bytes, upload
+from tests.villages.helpers import ZHUANGHE_OK, incomes, unsafe_house, zhuanghe_places
 from workflow import clock
 from workflow.extensions import db
 from workflow.jurisdictions.models import add_place
 from workflow.villages.rules import poor_people, poverty_incidence
-
-ZHUANGHE_OK = {"year": 2019, "rural_population": 820, "per_capita_income": "14350",
-               "dibao_coverage": "100", "road_access": "100", "safe_water": "99.2",
-               "safe_housing": "98.5", "medical_insurance": "99.6", "public_services": True,
-               "sanitation": True, "signature_product": True}
 
 
 def ok(response, status: int = 200):
@@ -45,7 +41,7 @@ def test_incidence_is_computed_from_the_register(client, world):
                                                              "rural_population": 200})
     assert blocked.status_code == 422
     assert blocked.get_json()["errors"]["_guards"] == [
-        "「贫困发生率」为 2.50%，未达到国家贫困村退出标准（低于 2%）"]
+        "「贫困发生率 2.5%，未低于 2%」（国家贫困村退出标准）"]
     # The incidence is never typed in: a value in the form is ignored.
     still = clerk.act(case_id, "submit_self_assessment", {"year": 2019, "rural_population": 200,
                                                            "poverty_incidence": "0.5"})
@@ -55,25 +51,60 @@ def test_incidence_is_computed_from_the_register(client, world):
     assert body["state"] == "township_check"
 
 
-def test_a_zhuanghe_village_below_one_bar_is_blocked_naming_it(client, world):
-    dalian = add_place("210200", "大连市", "city")
-    zhuanghe = add_place("210283", "庄河市", "county", dalian)
-    town = add_place("210283101", "城山镇", "township", zhuanghe)
-    village = add_place("210283101201", "沙河村", "village", town)
-    make_user("zh_clerk", ("village_clerk", village))
-    make_user("zh_town", ("township_reviewer", town))
-    make_user("zh_county", ("county_poverty_office", zhuanghe))
-    make_user("zh_city", ("city_poverty_office", dalian))
-    db.session.commit()
-    apis = {n: Api(client, n) for n in ("zh_clerk", "zh_town", "zh_county", "zh_city")}
-    case_id = _start(apis["zh_clerk"], village.id)
-    low_water = {**ZHUANGHE_OK, "safe_water": "97.5"}
-    blocked = apis["zh_clerk"].act(case_id, "submit_self_assessment", low_water)
+def test_a_zhuanghe_village_at_13999_yuan_is_blocked_naming_income_and_its_bar(client, world):
+    zh = zhuanghe_places()
+    incomes(zh["village"], 13_999)
+    clerk = Api(client, "zh_clerk")
+    case_id = _start(clerk, zh["village"].id)
+    # A typed income is ignored: the figure is the register's Σ income ÷ Σ people.
+    blocked = clerk.act(case_id, "submit_self_assessment",
+                        {**ZHUANGHE_OK, "per_capita_income": "20000"})
+    assert blocked.status_code == 422
     assert blocked.get_json()["errors"]["_guards"] == [
-        "「安全饮水比例」为 97.50%，未达到庄河市低收入村退出标准（不低于 98%）"]
-    missing = {k: v for k, v in ZHUANGHE_OK.items() if k != "per_capita_income"}
-    reasons = apis["zh_clerk"].act(case_id, "submit_self_assessment", missing).get_json()
-    assert "「农村居民人均可支配收入」未填写" in reasons["errors"]["_guards"][0]
+        "「人均可支配收入 13,999 元，未达到 14,000 元」（庄河市低收入村退出标准）"]
+
+
+def test_safe_water_at_97_9_percent_is_blocked_naming_its_bar(client, world):
+    zh = zhuanghe_places()
+    incomes(zh["village"], 14_000)
+    clerk = Api(client, "zh_clerk")
+    case_id = _start(clerk, zh["village"].id)
+    blocked = clerk.act(case_id, "submit_self_assessment", {**ZHUANGHE_OK, "safe_water": "97.9"})
+    assert blocked.get_json()["errors"]["_guards"] == [
+        "「安全饮水比例 97.9%，未达到 98%」（庄河市低收入村退出标准）"]
+    no_evidence = {**ZHUANGHE_OK, "road_access_evidence": ""}
+    reasons = clerk.act(case_id, "submit_self_assessment", no_evidence).get_json()
+    assert reasons["errors"]["_guards"] == [
+        "「屯屯通油路比例」未写明佐证材料（庄河市低收入村退出标准要求每项指标附佐证）"]
+
+
+def test_housing_comes_from_the_renovation_register(client, world):
+    zh = zhuanghe_places()
+    incomes(zh["village"], 14_000)
+    house = unsafe_house(zh["village"], world.users["county"])
+    clerk = Api(client, "zh_clerk")
+    case_id = _start(clerk, zh["village"].id)
+    # 3 households, one in a D house not yet renovated: 66.67 % safe.
+    blocked = clerk.act(case_id, "submit_self_assessment", ZHUANGHE_OK)
+    assert blocked.get_json()["errors"]["_guards"] == [
+        "「安全住房比例 66.67%，未达到 98%」（庄河市低收入村退出标准）"]
+    # Its renovation case passed inspection (the walk itself is tested in tests/housing).
+    from workflow.auth.models import User
+    from workflow.cases.operations import create_case
+
+    renovation = create_case("house_renovation", house.id, db.session.execute(
+        db.select(User).filter_by(username="zh_clerk")).scalar_one())
+    renovation.state = "archived"
+    db.session.commit()
+    assert ok(clerk.act(case_id, "submit_self_assessment", ZHUANGHE_OK))["state"] == \
+        "township_check"
+
+
+def test_a_zhuanghe_village_at_14000_walks_to_the_city_filing(client, world):
+    zh = zhuanghe_places()
+    incomes(zh["village"], 14_000)
+    apis = {n: Api(client, n) for n in ("zh_clerk", "zh_town", "zh_county", "zh_city")}
+    case_id = _start(apis["zh_clerk"], zh["village"].id)
     ok(apis["zh_clerk"].act(case_id, "submit_self_assessment", ZHUANGHE_OK))
     review = {"reviewed_on": "2019-11-01", "spot_checked_households": 12}
     ok(apis["zh_town"].act(case_id, "township_approve", review))
@@ -86,6 +117,32 @@ def test_a_zhuanghe_village_below_one_bar_is_blocked_naming_it(client, world):
     ok(apis["zh_county"].act(case_id, "announce_exit", {"announcement_no": "庄扶公告〔2019〕2号",
                                                         "announced_on": "2019-11-30"}))
     assert ok(apis["zh_city"].act(case_id, "city_file"))["state"] == "filed"
+
+
+def test_the_national_profile_still_applies_to_anshan(world):
+    from workflow.cases.applied import reader
+    from workflow.villages.rules import profile_for
+
+    zh = zhuanghe_places()
+    anshan = world.places["v1"]
+    assert profile_for(anshan, reader(anshan.path))[0] == "国家贫困村退出标准"
+    assert profile_for(zh["village"], reader(zh["village"].path))[0] == "庄河市低收入村退出标准"
+
+
+def test_the_zhuanghe_sheet_prints_every_indicator_with_value_bar_and_source(client, world):
+    from tests.documents.helpers import fetch_pdf, pdf_text
+
+    zh = zhuanghe_places()
+    incomes(zh["village"], 14_000)
+    clerk = Api(client, "zh_clerk")
+    case_id = _start(clerk, zh["village"].id)
+    ok(clerk.act(case_id, "submit_self_assessment", ZHUANGHE_OK))
+    sheet = "".join(pdf_text(fetch_pdf(clerk, f"/cases/{case_id}/sheet.pdf")).split())
+    assert "退出指标（庄河市低收入村退出标准）" in sheet
+    for text in ("人均可支配收入", "14,000元", "不低于14,000元", "系统按登记数据计算",
+                 "安全饮水比例", "99.2%", "不低于98%", "村级填报，佐证材料：饮水安全检测报告",
+                 "安全住房比例", "100%", "一村一品或一屯一品"):
+        assert text in sheet, text
 
 
 def test_village_case_page(client, world):

@@ -221,8 +221,18 @@ def sheet_context(case: Case, base_url: str) -> dict[str, Any]:
                  if not f.in_block],
         notices=notice_records(notices_of(case), definition),
         chinese_date=chinese_date,
+        indicators=_indicators(case, context["subject"]),
     )
     return context
+
+
+def _indicators(case: Case, subject: Any) -> tuple[str, list] | None:
+    """A village exit's indicators (value, bar, source) for the sheet, else None."""
+    if case.subject_type != "village" or subject is None:
+        return None
+    from workflow.villages.assessment import indicator_rows
+
+    return indicator_rows(subject, case)
 
 
 def cover_context(case: Case, base_url: str) -> dict[str, Any]:

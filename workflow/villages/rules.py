@@ -1,6 +1,7 @@
 """Criteria profiles for village exit, chosen per place in settings, and the guard that
-checks them. Poverty incidence is computed from the household register, never typed in;
-the other indicators are entered by the village with evidence (DOMAIN.md §2)."""
+checks them. Poverty incidence, 人均可支配收入 and 安全住房比例 are computed from the
+register (villages/indicators.py), never typed in; the other indicators are entered by
+the village with their evidence (DOMAIN.md §2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,47 +13,13 @@ from workflow.engine.registry import guard
 from workflow.extensions import db
 from workflow.jurisdictions.models import recorded_population
 from workflow.registry.models import Household, Member
+from workflow.villages.indicators import COMPUTED, Bar, load_profiles
 
 ASSESSMENT = "submit_self_assessment"
 
 
-@dataclass(frozen=True)
-class Bar:
-    key: str
-    title: str
-    op: str          # "<", ">=" or "yes"
-    value: Decimal | None = None
-    unit: str = ""
-
-    def describe(self) -> str:
-        if self.op == "yes":
-            return "达标"
-        return f"{'低于' if self.op == '<' else '不低于'} {self.value}{self.unit}"
-
-    def met(self, actual) -> bool:
-        if self.op == "yes":
-            return bool(actual)
-        if actual is None:
-            return False
-        return actual < self.value if self.op == "<" else actual >= self.value
-
-
-PROFILES: dict[str, tuple[str, list[Bar]]] = {
-    "national": ("国家贫困村退出标准", [
-        Bar("poverty_incidence", "贫困发生率", "<", Decimal("2"), "%")]),
-    "national_west": ("国家贫困村退出标准（西部地区）", [
-        Bar("poverty_incidence", "贫困发生率", "<", Decimal("3"), "%")]),
-    "zhuanghe": ("庄河市低收入村退出标准", [
-        Bar("per_capita_income", "农村居民人均可支配收入", ">=", Decimal("14000"), " 元"),
-        Bar("dibao_coverage", "低保应保尽保率", ">=", Decimal("100"), "%"),
-        Bar("road_access", "屯屯通油路比例", ">=", Decimal("100"), "%"),
-        Bar("safe_water", "安全饮水比例", ">=", Decimal("98"), "%"),
-        Bar("safe_housing", "安全住房比例", ">=", Decimal("98"), "%"),
-        Bar("medical_insurance", "新农合参保率", ">=", Decimal("99"), "%"),
-        Bar("public_services", "基本公共服务达到全市平均水平", "yes"),
-        Bar("sanitation", "人居环境整治达标", "yes"),
-        Bar("signature_product", "一村一品", "yes")]),
-}
+# The profiles' bars are data (villages/profiles.yaml, checked when loaded).
+PROFILES: dict[str, tuple[str, list[Bar]]] = load_profiles()
 
 
 def profile_for(village, read, year: int | None = None) -> tuple[str, list[Bar]]:
@@ -123,31 +90,43 @@ def assessed_incidence(village_id: int, assessment: dict | None) -> Incidence | 
     return incidence(village_id, population, source) if population > 0 else None
 
 
+def _year(values: dict) -> int | None:
+    try:
+        return int(values.get("year") or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
 def indicator_values(ctx) -> dict:
+    """The self-assessment's values with the register's figures for its year put in
+    (whatever was typed for them is ignored), numbers as Decimals."""
     values = dict(ctx.step_values(ASSESSMENT))
     population, source = rural_population(ctx.subject.id, values)
     values["poverty_incidence"] = incidence(ctx.subject.id, population, source).percent
     for key, value in list(values.items()):
-        if isinstance(value, str) and key != "notes":
+        if isinstance(value, str) and key != "notes" and not key.endswith("_evidence"):
             try:
                 values[key] = Decimal(value)
             except ArithmeticError:
                 pass
+    year = _year(values)
+    for key, compute in COMPUTED.items():
+        values[key] = compute(ctx.subject.id, year) if year else None
     return values
 
 
 @guard("village_indicators_met",
        reads=lambda ctx: ctx.setting("village_exit_profile", year=ctx.case.year))
 def village_indicators_met(ctx) -> list[str]:
-    """Each failing indicator blocks the step with its name, value and bar."""
+    """Each failing indicator blocks the step with its name, value and bar; an entered
+    indicator the profile wants evidenced must name its evidence."""
     title, bars = profile_for(ctx.subject, ctx.setting, ctx.case.year)
     values = indicator_values(ctx)
     reasons = []
     for bar in bars:
         actual = values.get(bar.key)
-        if bar.op != "yes" and actual is None:
-            reasons.append(f"「{bar.title}」未填写（{title}要求{bar.describe()}）")
-        elif not bar.met(actual):
-            shown = ("否" if bar.op == "yes" else f"{actual}{bar.unit}")
-            reasons.append(f"「{bar.title}」为 {shown}，未达到{title}（{bar.describe()}）")
+        if not bar.met(actual):
+            reasons.append(bar.failure(actual, title))
+        elif bar.evidence and not str(values.get(f"{bar.key}_evidence") or "").strip():
+            reasons.append(f"「{bar.title}」未写明佐证材料（{title}要求每项指标附佐证）")
     return reasons

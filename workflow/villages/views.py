@@ -14,6 +14,7 @@ from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import scope_filter
 from workflow.registry.models import Household, Member
+from workflow.villages.designations import designations_by_village
 from workflow.villages.rules import profile_for
 
 villages = Blueprint("villages", __name__)
@@ -34,7 +35,9 @@ def village_list() -> str:
     cases = dict(db.session.execute(select(Case.subject_id, Case.id).where(
         Case.procedure == "village_exit", Case.subject_type == "village",
         Case.subject_id.in_([p.id for p in places]))).all())
+    plans = designations_by_village([p.id for p in places])
     rows = [{"place": p, "poor": poor.get(p.id, 0), "case": cases.get(p.id),
+             "designation": plans.get(p.id),
              "profile": profile_for(p, reader(p.path))[0],
              "can_start": any(a.role == "village_clerk" for a in current_user.roles_over(p))}
             for p in places]
