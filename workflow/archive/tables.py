@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {
     "project_payments": _parent("project_id", "projects"),
     "file_number_counters": Rule("place", "township_id"),
     "village_populations": Rule("place", "place_id"),
+    "village_designations": Rule("place", "village_id"),  # 低收入村 and their plan years
     # A value set for a place in the county (installation-wide and higher places' values
     # are the receiver's own; each case's events record the values it was judged by).
     "setting_values": Rule("place", "place_id"),
