@@ -19,7 +19,7 @@ def test_recorded_population_is_the_denominator(client, world):
                                                              "rural_population": 400})
     assert blocked.status_code == 422
     assert blocked.get_json()["errors"]["_guards"] == [
-        "「贫困发生率」为 2.50%，未达到国家贫困村退出标准（低于 2%）"]
+        "「贫困发生率 2.5%，未低于 2%」（国家贫困村退出标准）"]
     found = assessed_incidence(v1.id, {"year": 2019, "rural_population": 400})
     assert found.describe() == ("2.50%（剩余贫困人口 5 人 ÷ 农业户籍人口 200 人，"
                                 "按 2019 年登记数（公安户籍，岫公户〔2019〕3号））")
