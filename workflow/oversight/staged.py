@@ -99,15 +99,18 @@ def exits(village_ids: list[int], until: dt.datetime | None = None) -> dict[int,
     return {v: clock.to_local(announced.get(v, at)).date() for v, at in completed.items()}
 
 
-def _lines(place: Jurisdiction, villages: list[Jurisdiction],
-           out_on: dict[int, dt.date]) -> list[YearLine]:
+def _lines(place: Jurisdiction, villages: list[Jurisdiction], out_on: dict[int, dt.date],
+           targets: list[YearLine] | None = None) -> list[YearLine]:
+    """A line per plan year; the targets read at ``place``, or taken from ``targets``."""
     lines = []
-    for year in PLAN_YEARS:
-        found = lookup("village_exit_target", place=place.path, year=year)
+    for i, year in enumerate(PLAN_YEARS):
+        if targets is None:
+            found = lookup("village_exit_target", place=place.path, year=year)
+            target, source = (None, "") if found is None else (int(found.value), found.source)
+        else:
+            target, source = targets[i].target, targets[i].source
         out = sum(1 for v in villages if v.id in out_on and out_on[v.id].year <= year)
-        lines.append(YearLine(year, len(villages), out,
-                              None if found is None else int(found.value),
-                              "" if found is None else found.source))
+        lines.append(YearLine(year, len(villages), out, target, source))
     return lines
 
 
@@ -123,10 +126,14 @@ def staged(place: Jurisdiction, month: str | None = None) -> Staged | None:
     out_on = exits([v.id for v in villages], until)
     result = Staged(place, _lines(place, villages, out_on), out_on, villages, as_of)
     if place.level not in ("township", "village"):
+        # A city's counties each have their own targets; a county's townships are held
+        # to the county's (the plan sets them per county): no lookup per township.
+        own = place.level == "city"
         for child in children(place):
             mine = [v for v in villages if v.path.startswith(child.path)]
             if mine:
-                result.by_child.append((child, _lines(child, mine, out_on)))
+                result.by_child.append(
+                    (child, _lines(child, mine, out_on, None if own else result.lines)))
     return result
 
 
