@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
 
 
-def test_a_new_user_changes_the_one_time_password_and_lands_on_the_todo_page(server, world):
+def test_a_new_user_changes_the_one_time_password_and_lands_on_the_todo_page(
+        server, world):  # noqa: F811
     base = server
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
