@@ -82,3 +82,17 @@ def test_commands_act_as_the_server_command_line_account(world):
         False, False, False)
     values = admin.record(world.places["county"], "test_changed", actor, "命令行变更", {})
     assert (values["actor_name"], values["role"]) == ("服务器命令行", "")
+
+
+def test_the_auditors_verify_button_checks_the_administration_trail_in_scope(world, as_user):
+    from tests.audit.test_verify import tamper
+    from tests.web.test_pages import csrf
+
+    _record(world, n=2)
+    auditor = as_user("auditor")
+    page = auditor.post("/oversight/verify", data={"csrf_token": csrf(auditor, "/oversight")})
+    assert "2 条管理留痕，留痕完整" in page.get_data(as_text=True)
+    tamper("UPDATE admin_events SET summary = '篡改' WHERE seq = 1")
+    page = auditor.post("/oversight/verify", data={"csrf_token": csrf(auditor, "/oversight")})
+    text = page.get_data(as_text=True)
+    assert "岫岩满族自治县 管理留痕 第 1 条: 内容哈希不符" in text

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from workflow import clock
+from workflow.audit import admin as admin_trail
 from workflow.audit import register
 from workflow.audit.chain import verify
 from workflow.auth.titles import actor_titles
@@ -100,9 +101,10 @@ def run_verify() -> str:
     _auditor()
     checked, problems = verify(current_user.scope_paths)
     register_events, register_problems = register.verify(current_user.scope_paths)
+    admin_events, admin_problems = admin_trail.verify(current_user.scope_paths)
     return render_template("oversight/verify.html", checked=checked,
-                           register_events=register_events,
-                           problems=[*problems, *register_problems])
+                           register_events=register_events, admin_events=admin_events,
+                           problems=[*problems, *register_problems, *admin_problems])
 
 
 @oversight.route("/oversight/register")
