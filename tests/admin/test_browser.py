@@ -20,7 +20,8 @@ def test_a_new_user_changes_the_one_time_password_and_lands_on_the_todo_page(
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             admin = login(browser, base, "admin")
-            admin.click("nav >> text=系统管理")
+            admin.hover("nav >> text=系统管理 ▾")  # the administrator's menu
+            admin.click("nav >> text=用户管理")
             admin.wait_for_url(f"{base}/admin/users")
             admin.click("#new-user")
             admin.fill("#u-display_name", "王会计")
