@@ -25,3 +25,16 @@ def test_an_empty_sqlite_file_gets_the_same_tables_and_columns(app, tmp_path):
         fresh = _shape(db.engine)
         db.engine.dispose()
     assert fresh == suite == models
+
+
+def test_an_upgrade_in_process_leaves_the_apps_security_log_on(app, tmp_path):
+    """Alembic's env.py configures logging from alembic.ini; it must not disable the
+    loggers that exist (the security log of failed logins and refusals)."""
+    import logging
+
+    fresh_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/log.sqlite",
+                            "TESTING": True})
+    with fresh_app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert not logging.getLogger(app.logger.name).disabled
