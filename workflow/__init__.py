@@ -62,6 +62,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(cases)
     app.register_blueprint(api)
     csrf.exempt(api)
+    from workflow.api import docs_page
+
+    docs_page.init_app(app)  # /api/v1/docs: Swagger UI from the packaged bundle
     from workflow.evidence.views import evidence, evidence_api
     from workflow.housing.views import housing, housing_api
     from workflow.projects.views import projects, projects_api

@@ -186,6 +186,9 @@ def operations() -> dict[str, dict[str, dict]]:
             "get": op("收入低于监测标准、尚未纳入监测的农户", "200", params=("year",))},
         f"{v1}/openapi.json": {"get": {"summary": "本文档", "security": [],
                                        "responses": {"200": {"description": "成功"}}}},
+        f"{v1}/docs": {"get": {"summary": "本文档的网页版（Swagger UI）", "security": [],
+                               "responses": {"200": {"description": "成功", "content": {
+                                   "text/html": {"schema": {"type": "string"}}}}}}},
         **_document_operations(),
     }
     for area in AREA_OPERATIONS:  # an area may add a method to a rule documented here
