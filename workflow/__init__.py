@@ -32,6 +32,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from workflow import ops
+
+    ops.init_app(app)  # request ids, ProxyFix, logs, /healthz, /metrics (first: times all)
     from workflow.api import inputs
 
     inputs.init_app(app)  # before any route: every <int:...> is bounded; no NUL in input

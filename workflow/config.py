@@ -114,6 +114,20 @@ class Config:
     # Batch printing: worker processes kept warm between jobs for this many idle seconds
     # (documents/pool.py; 0: each job starts its own and they end with it).
     DOCUMENTS_WORKER_IDLE_SECONDS = int(_env("DOCUMENTS_WORKER_IDLE_SECONDS", "600"))
+    # --- Operations (workflow/ops) ---
+    # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: none, the headers
+    # are ignored; 1: one nginx). Only then are client addresses (login throttling, rate
+    # limits, the security log) and https:// URLs taken from those headers.
+    PROXY_FIX = _env("PROXY_FIX", "0")  # parsed in workflow/ops/requests.py
+    # Log lines: "json" (one object per line, production default) or "text".
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    # /metrics answers addresses in these networks, or a request bearing METRICS_TOKEN.
+    METRICS_ALLOW = _env("METRICS_ALLOW", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+    # /healthz: the database check gives up after this many milliseconds (PostgreSQL).
+    HEALTH_DB_TIMEOUT_MS = int(_env("HEALTH_DB_TIMEOUT_MS", "2000"))
+
 
 
 class DevelopmentConfig(Config):
@@ -129,6 +143,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     PRODUCTION = True
     SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "1") == "1"
+    LOG_FORMAT = _env("LOG_FORMAT", "json")  # workflow/ops/logs.py
 
 
 CONFIGS = {

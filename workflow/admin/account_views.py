@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from workflow.admin import account as ops
 from workflow.auth import passwords, sessions
 from workflow.engine.errors import WorkflowError
+from workflow.ops import LIGHT_ENDPOINTS
 
 account = Blueprint("account", __name__)
 
@@ -20,6 +21,7 @@ def _password_first():
     page (the API answers 403 itself: api.views.token_required). Loading current_user
     here also makes it the first thing a request does (auth.sessions relies on it)."""
     if (request.endpoint == "static" or request.path.startswith("/api/")
+            or request.endpoint in LIGHT_ENDPOINTS  # /healthz, /metrics: no user to load
             or not current_user.is_authenticated):  # static files: no user to load
         return None
     if ops.change_due(current_user) and request.endpoint not in ops.PASSWORD_CHANGE_ENDPOINTS:
