@@ -113,6 +113,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here
+    from workflow.auth import limits
+
+    limits.init_app(app)  # after every view: limits login, password, exports; shared store
     return app
 
 

@@ -60,7 +60,18 @@ class Config:
     LOGIN_DELAY_SECONDS = int(_env("LOGIN_DELAY_SECONDS", "2"))
     LOGIN_DELAY_MAX_SECONDS = int(_env("LOGIN_DELAY_MAX_SECONDS", "300"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "60"))
+    # Rate limits (workflow/auth/limits.py): counted in RATELIMIT_STORAGE_URI, memory:// for
+    # the one-process demo, redis://host:6379/0 shared by every app server in production
+    # (which refuses memory:// unless RATELIMIT_PER_PROCESS=1). A Redis outage lets
+    # requests through (logged); the login throttle above still holds, in the database.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_PER_PROCESS = _env("RATELIMIT_PER_PROCESS", "0") == "1"
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_HEADERS_ENABLED = False  # our 429 sets Retry-After; the throttle its own
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "workflow")
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "60 per minute")  # per address
+    PASSWORD_RATE_LIMIT = _env("PASSWORD_RATE_LIMIT", "10 per hour")  # per user
+    EXPORT_RATE_LIMIT = _env("EXPORT_RATE_LIMIT", "30 per minute")  # per user
     PAGE_SIZE = 20
     COUNT_CAP = 10_000  # lists count matching rows up to this many ("超过 10,000 条")
     TODO_CHUNK = 100  # to-do candidates checked per query

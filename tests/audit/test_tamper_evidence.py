@@ -168,7 +168,8 @@ def test_unsealed_events_are_reported_until_sealed_and_a_broken_chain_is_not_sea
 def test_production_refuses_to_start_without_an_audit_key(tmp_path):
     settings = {"PRODUCTION": True, "SECRET_KEY": "k" * 20 + "abcdefghijklmnop",
                 "AUDIT_KEY_FILE": str(tmp_path / "missing"),
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite"}
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite",
+                "RATELIMIT_PER_PROCESS": True}  # memory:// accepted: one process
     with pytest.raises(AuditKeyError, match="生产模式必须设置审计密钥"):
         create_app(settings)
     with pytest.raises(AuditKeyError, match="太短"):

@@ -48,7 +48,8 @@ def test_production_adds_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKFLOW_ENV", "production")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite",
                       "SECRET_KEY": "x7Qp-9vLr2Ks8mWz4Tn6Yb3Hd5Jf1Gc0Ae",
-                      "AUDIT_KEY": "eA0cG1fJ5dH3bY6nT4zWm8sK2rLv9-pQ7x"})
+                      "AUDIT_KEY": "eA0cG1fJ5dH3bY6nT4zWm8sK2rLv9-pQ7x",
+                      "RATELIMIT_PER_PROCESS": True})  # memory:// accepted: one process
     response = app.test_client().get("/static/app.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 

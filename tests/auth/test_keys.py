@@ -28,7 +28,8 @@ def test_production_refuses_to_start_without_a_strong_key(monkeypatch, tmp_path,
 
 def test_production_starts_with_a_strong_key_and_keeps_it(monkeypatch, tmp_path):
     app = _app(monkeypatch, "production", tmp_path, SECRET_KEY=STRONG,
-               AUDIT_KEY="another-" + STRONG[::-1])  # the trail's key (issue 13, item 6)
+               AUDIT_KEY="another-" + STRONG[::-1],  # the trail's key (issue 13, item 6)
+               RATELIMIT_PER_PROCESS=True)  # memory:// accepted: one process
     assert app.secret_key == STRONG
 
 

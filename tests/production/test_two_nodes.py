@@ -1,0 +1,163 @@
+"""Proof on two nodes (issue 15, item 4): two gunicorn app servers on one PostgreSQL and one
+Redis, over real HTTP. Identical sign-offs sent to both nodes at once never both land;
+renovation approvals across nodes take unique, gapless archive numbers; a password-guessing
+run split across the nodes is limited as one; a session started on one node works on the
+other and ends on both. The batch job that survives its worker: test_two_node_jobs.py.
+
+CI runs WORKFLOW_TWO_NODE_RACES races (default 100); bench/bench_two_nodes.py runs 1,000.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+import requests
+
+from tests.factories import GOOD_SURVEY, PASSWORD, Api, make_household, make_user
+from tests.housing.helpers import APPROVAL, housing_users, make_house, start, to_county_approval
+from tests.production.nodes import race, start_cluster, token
+from workflow import clock
+from workflow.audit.models import AuditEvent
+from workflow.cases.models import Case
+from workflow.cases.operations import create_cases
+from workflow.extensions import db
+from workflow.housing.models import ArchiveFile
+
+pytestmark = pytest.mark.postgres_only
+RACES = int(os.environ.get("WORKFLOW_TWO_NODE_RACES", "100"))
+TOKEN_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def cluster(app):
+    """Two nodes of two gunicorn workers each for the whole module (a start costs seconds);
+    stopped, process groups killed, after. Login limits small enough to reach in a test."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (set WORKFLOW_TEST_DATABASE_URL)")
+    started = start_cluster(app, LOGIN_RATE_LIMIT="20 per hour",
+                            LOGIN_ADDRESS_FREE_FAILURES="1000", LOGIN_DELAY_SECONDS="60")
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def nodes(cluster) -> list[str]:
+    """The nodes' base URLs, their shared rate-limit counts emptied (as the suite's
+    fixture empties the tables)."""
+    cluster.reset_limits()
+    return cluster.nodes
+
+
+def sign_off_races(app, world, nodes: list[str], count: int) -> dict[str, object]:
+    """``count`` household-exit cases, each one's survey sent by the same helper with the
+    same version to both nodes at the same instant. Outcomes, doubles and time."""
+    village, clerk = world.places["v1"], world.users["clerk"]
+    households = [make_household(village, f"韩赟{i}") for i in range(count)]
+    db.session.commit()
+    cases = create_cases("household_exit", [h.id for h in households], clerk)
+    versions = {c.id: c.version for c in cases}
+    db.session.remove()
+    headers = [token(node, "helper", PASSWORD) for node in nodes]
+    groups = [[("POST", f"{node}/api/v1/cases/{case_id}/actions/submit_survey", head,
+                {"version": version, "opinion": "同意", "data": GOOD_SURVEY})
+               for node, head in zip(nodes, headers, strict=True)]
+              for case_id, version in versions.items()]
+    began = time.perf_counter()
+    answers = race(groups)
+    seconds = time.perf_counter() - began
+    events = dict(db.session.execute(
+        db.select(AuditEvent.case_id, db.func.count()).where(
+            AuditEvent.case_id.in_(versions), AuditEvent.action == "submit_survey")
+        .group_by(AuditEvent.case_id)).all())
+    statuses = [sorted(status for status, _ in pair) for pair in answers]
+    return {"races": count, "requests": 2 * count, "seconds": seconds,
+            "outcomes": statuses, "events": events,
+            "doubles": sum(1 for n in events.values() if n > 1)
+            + sum(1 for pair in statuses if pair == [200, 200])}
+
+
+def test_identical_sign_offs_on_both_nodes_never_both_land(app, world, nodes):
+    result = sign_off_races(app, world, nodes, RACES)
+    assert result["doubles"] == 0
+    assert result["outcomes"] == [[200, 409]] * RACES  # one lands, one is refused as stale
+    assert sorted(result["events"].values()) == [1] * RACES
+    versions = db.session.execute(db.select(Case.version)).scalars().all()
+    assert len(set(versions)) == 1  # every case moved exactly one step
+
+
+def test_renovation_approvals_across_nodes_take_gapless_numbers(app, client, world, nodes):
+    housing_users(world)
+    households = [make_household(world.places["v1"], f"韩赟{i}", size=2) for i in range(8)]
+    db.session.commit()
+    apis = {n: Api(client, n) for n in ("clerk", "township")}
+    case_ids = [start(apis, make_house(h)) for h in households]
+    for case_id in case_ids:
+        to_county_approval(apis, case_id)
+    clock.reset()
+    versions = {c: db.session.get(Case, c).version for c in case_ids}
+    db.session.remove()
+    one, two = nodes
+    bureau = [token(node, name, PASSWORD) for node, name in ((one, "housing"),
+                                                              (two, "housing2"))]
+    body = lambda case_id: {"version": versions[case_id], "opinion": "同意",  # noqa: E731
+                            "data": APPROVAL}
+    # Every case approved on both nodes at once, by two officials, all eight at the same time.
+    requests_ = [("POST", f"{node}/api/v1/cases/{case_id}/actions/county_approve", head,
+                  body(case_id))
+                 for case_id in case_ids for node, head in zip(nodes, bureau,
+                                                               strict=True)]
+    (answers,) = race([requests_])
+    assert sorted(status for status, _ in answers) == [200] * 8 + [409] * 8, answers
+    files = db.session.execute(db.select(ArchiveFile).order_by(ArchiveFile.seq)).scalars().all()
+    assert [f.seq for f in files] == list(range(1, 9))
+    assert sorted(f.case_id for f in files) == sorted(case_ids)
+    assert len({f.number for f in files}) == 8
+
+
+def test_password_guessing_split_across_nodes_is_limited_as_one(world, nodes):
+
+    def guess(index: int, username: str) -> tuple[int, str]:
+        answer = requests.post(f"{nodes[index % 2]}/api/v1/auth/token",
+                               json={"username": username, "password": f"猜测-{index}"},
+                               timeout=30)
+        return answer.status_code, answer.json()["message"]
+
+    # The login throttle (database): five free failures for the account, whichever node.
+    at_account = [guess(i, "county") for i in range(12)]
+    assert [s for s, _ in at_account] == [401] * 5 + [429] * 7
+    assert all("秒后再试" in m for _, m in at_account[5:])
+    # The rate limit (Redis): 20 logins an hour from this address, counted across nodes
+    # (memory:// would let each of the four gunicorn workers allow 20).
+    spread = [guess(i, f"nobody{i}") for i in range(20)]
+    assert [s for s, _ in spread] == [401] * 8 + [429] * 12
+    assert {m for _, m in spread[8:]} == {"登录尝试过于频繁，请稍后再试"}
+
+
+def _csrf(session: requests.Session, url: str) -> str:
+    match = TOKEN_FIELD.search(session.get(url, timeout=30).text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def test_a_session_started_on_one_node_works_and_ends_on_both(world, nodes):
+    one, two = nodes
+    make_user("clerk2", ("village_clerk", world.places["v1"]))
+    db.session.commit()
+    browser = requests.Session()
+    answer = browser.post(f"{one}/login", data={"username": "clerk", "password": PASSWORD,
+                                                "csrf_token": _csrf(browser, f"{one}/login")},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text
+    # The cookie jar sends the session cookie to either node (one site behind a proxy).
+    on_two = browser.get(f"{two}/account", allow_redirects=False, timeout=30)
+    assert on_two.status_code == 200 and "clerk" in on_two.text
+    ended = browser.post(f"{two}/logout", data={"csrf_token": _csrf(browser, f"{two}/account")},
+                         allow_redirects=False, timeout=30)
+    assert ended.status_code == 302
+    replay = requests.get(f"{one}/account", allow_redirects=False, timeout=30,
+                          cookies=answer.cookies)
+    assert replay.status_code == 302 and "/login" in replay.headers["Location"]
