@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from workflow import clock
 from workflow.auth import throttle
@@ -53,11 +55,21 @@ def attempt_login(username: str, password: str, address: str) -> User | None:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        db.select(ApiToken).filter_by(token_hash=ApiToken.digest(token))).scalar_one_or_none()
-    if row is None or row.expires_at <= clock.utcnow() or not row.user.active:
-        return None
-    return row.user
+    """The active user an unexpired bearer token names, else None.
+
+    Read from the database on every request, in one statement (token, user, role
+    assignments and their places): a revoked token, a deactivated user or a revoked role
+    is refused at once on every node, with no cache to go stale."""
+    return db.session.execute(_TOKEN_USER, {"digest": ApiToken.digest(token),
+                                            "now": clock.utcnow()}
+                              ).unique().scalar_one_or_none()
+
+
+# Built once: constructing the statement cost as much as running it.
+_TOKEN_USER = (db.select(User).join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("digest"),
+                      ApiToken.expires_at > bindparam("now"), User.active.is_(True))
+               .options(joinedload(User.assignments)))
 
 
 def end_sessions(user: User, *, revoke_tokens: bool = False) -> None:

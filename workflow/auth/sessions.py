@@ -17,7 +17,8 @@ import secrets
 from flask import current_app, flash, g, redirect, request, session
 from flask_login import login_user
 from flask_login.utils import login_url
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from workflow import clock
 from workflow.auth.models import User, UserSession
@@ -106,7 +107,14 @@ def load_user(user_id: str) -> User | None:
     ident, _, generation = user_id.partition(":")
     if not ident.isdigit() or not generation.isdigit() or len(ident) > 18:
         return None
-    user = db.session.get(User, int(ident))
+    key = session.get(KEY)
+    # The user, their role assignments and this session's row in one statement, read on
+    # every request: a deactivated user, a revoked role or an ended session counts at once
+    # on every node.
+    found = db.session.execute(_USER_AND_SESSION, {
+        "ident": int(ident), "digest": _digest(key) if isinstance(key, str) else ""}
+    ).unique().first()
+    user, row = found if found else (None, None)
     if user is None or user.session_generation != int(generation):
         return None
     if _expired():
@@ -114,10 +122,6 @@ def load_user(user_id: str) -> User | None:
         g.session_timed_out = True
         flash(TIMED_OUT, "error")
         return None
-    key = session.get(KEY)
-    row = db.session.execute(select(UserSession).where(
-        UserSession.key_hash == _digest(key), UserSession.user_id == user.id)
-    ).scalar_one_or_none() if isinstance(key, str) else None
     if row is None or row.ended_at is not None:  # ended from the account page, or none
         _drop()
         return None
@@ -128,6 +132,13 @@ def load_user(user_id: str) -> User | None:
         row.last_seen_at = clock.utcnow()
         db.session.commit()
     return user
+
+
+_USER_AND_SESSION = (
+    select(User, UserSession).where(User.id == bindparam("ident"))
+    .outerjoin(UserSession, and_(UserSession.user_id == User.id,
+                                 UserSession.key_hash == bindparam("digest")))
+    .options(joinedload(User.assignments)))
 
 
 def unauthorized():
