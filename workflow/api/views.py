@@ -44,6 +44,7 @@ from workflow.registry.models import (
 from workflow.registry.operations import create_household
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+_ACTION_REQUEST = ActionRequestSchema()  # built once per process (load keeps no state in it)
 
 
 def json_body() -> dict:
@@ -145,7 +146,14 @@ def issue_token():
 @api.get("/procedures")
 @token_required
 def list_procedures():
-    return jsonify([d.describe() for d in store.catalog().procedures.values()])
+    # The catalog is loaded once per process and never changes in it: so is its JSON.
+    catalog = store.catalog()
+    body = current_app.extensions.get("workflow.procedures_json")
+    if body is None or body[0] is not catalog:
+        body = (catalog, jsonify([d.describe() for d in catalog.procedures.values()])
+                .get_data())
+        current_app.extensions["workflow.procedures_json"] = body
+    return current_app.response_class(body[1], mimetype="application/json")
 
 
 @api.get("/forms/<key>")
@@ -249,7 +257,7 @@ def get_case(case_id: int):
 def post_action(case_id: int, name: str):
     body = json_body()
     case = get_in_scope(Case, case_id, g.user)
-    values = load(ActionRequestSchema(), body)
+    values = load(_ACTION_REQUEST, body)
     operations.perform(case, name, g.user, version=values["version"],
                        opinion=values["opinion"] or "", data=values["data"] or {},
                        role=values["role"])
