@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -11,6 +11,7 @@ from sqlalchemy import false, func, literal, union
 
 from workflow import clock
 from workflow.auth.models import User
+from workflow.cases.context import subject_model
 from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
 from workflow.engine import store
@@ -26,6 +27,7 @@ class Page:
     total: int
     more: bool = False  # more than ``total`` rows match: the count stopped at the cap
     approximate: bool = False  # ``total`` is an estimate (to-do: candidates not all checked)
+    held: list[Any] = field(default_factory=list, repr=False)  # rows kept in the session
 
     @property
     def pages(self) -> int:
@@ -100,6 +102,19 @@ def todo_query(user: User):
             .order_by(candidates.c.state_entered_at, candidates.c.id))
 
 
+def load_subjects(cases: list[Case]) -> list[Any]:
+    """The subjects of ``cases``, one query per kind, into the session's identity map (the
+    caller holds the list while it uses them)."""
+    by_type: dict[str, set[int]] = {}
+    for case in cases:
+        by_type.setdefault(case.subject_type, set()).add(case.subject_id)
+    loaded: list[Any] = []
+    for subject_type, ids in by_type.items():
+        model = subject_model(subject_type)
+        loaded += db.session.execute(db.select(model).where(model.id.in_(ids))).scalars().all()
+    return loaded
+
+
 def todo_page(user: User, page: int, per_page: int,
               allowed: Callable[[Case], list[Any]]) -> Page:
     """One page of the to-do list: (case, the actions ``allowed`` gives) for candidates
@@ -110,6 +125,7 @@ def todo_page(user: User, page: int, per_page: int,
     query, wanted = todo_query(user), page * per_page + 1
     chunk = int(current_app.config.get("TODO_CHUNK", 100))
     waiting: list[tuple[Case, list[Any]]] = []
+    held: list[Any] = []  # the candidates' subjects, kept for the page (case_summaries)
     offset, size, candidates = 0, min(chunk, wanted), 0
     while len(waiting) < wanted:
         rows = db.session.execute(query.limit(size).offset(offset)).all()
@@ -117,6 +133,9 @@ def todo_page(user: User, page: int, per_page: int,
         candidates = rows[0][1] if rows else candidates
         by_id = {c.id: c for c in db.session.execute(
             db.select(Case).where(Case.id.in_(ids))).unique().scalars()}
+        # ``allowed`` reads each case's subject (the subject guards): one query per kind
+        # for the chunk, held here because the session's identity map keeps weak references.
+        held += load_subjects(list(by_id.values()))
         for case_id in ids:
             if len(waiting) == wanted:
                 break
@@ -124,7 +143,8 @@ def todo_page(user: User, page: int, per_page: int,
                 waiting.append((by_id[case_id], actions))
         if len(waiting) < wanted and len(ids) < size:  # every candidate checked: exact
             return Page(items=waiting[(page - 1) * per_page:page * per_page], page=page,
-                        per_page=per_page, total=len(waiting))
+                        per_page=per_page, total=len(waiting), held=held)
         offset, size = offset + size, chunk
     return Page(items=waiting[(page - 1) * per_page:page * per_page], page=page,
-                per_page=per_page, total=max(candidates, len(waiting)), approximate=True)
+                per_page=per_page, total=max(candidates, len(waiting)), approximate=True,
+                held=held)

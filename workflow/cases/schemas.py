@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy.orm.util import identity_key
 
 from workflow import clock
 from workflow.audit.models import AuditEvent
@@ -132,12 +133,19 @@ def case_summaries(cases: list[Case]) -> list[dict]:
     loaded = []  # held so the session's identity map (weak references) keeps them
     for subject_type, ids in by_type.items():
         model = subject_model(subject_type)
-        loaded += db.session.execute(db.select(model).where(model.id.in_(ids))).scalars().all()
+        # Those the caller already loaded (the to-do list holds its candidates') stay.
+        ids = {i for i in ids if db.session.identity_map.get(identity_key(model, i)) is None}
+        if ids:
+            loaded += db.session.execute(db.select(model).where(model.id.in_(ids))
+                                         ).scalars().all()
     return [case_summary(case) for case in cases]
 
 
 def case_detail(case: Case, user: User) -> dict:
-    return CaseSchema().dump({**case_summary(case), "actions": open_actions(case, user)})
+    return _CASE.dump({**case_summary(case), "actions": open_actions(case, user)})
+
+
+_CASE = CaseSchema()  # built once: a schema's construction cost more than its dump
 
 
 def dump_events(events: list[AuditEvent]) -> list[dict]:

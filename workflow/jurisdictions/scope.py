@@ -79,13 +79,17 @@ def get_in_scope(model: Any, object_id: Any, user: User) -> Any:
     object_id = parse_id(object_id)  # past 2**31 no row exists (PostgreSQL would overflow)
     if object_id is None:
         raise NotFound("记录不存在或不在您的管辖范围内")
-    row = db.session.execute(
-        db.select(model).where(model.id == object_id,
-                               scope_filter(model.jurisdiction_path, user))
-    ).scalar_one_or_none()
-    if row is None:
+    # By primary key (the ORM's cached statement), then the same prefix test as
+    # scope_filter in Python: the filter's statement was rebuilt on every request.
+    row = db.session.get(model, object_id)
+    if row is None or not in_paths(row.jurisdiction_path, user.scope_paths):
         raise NotFound("记录不存在或不在您的管辖范围内")
     return row
+
+
+def in_paths(path: str, paths: list[str]) -> bool:
+    """True when ``path`` lies under one of ``paths`` (what ``paths_filter`` selects)."""
+    return any(path.startswith(p) for p in paths)
 
 
 def places_in_scope(user: User) -> list[Jurisdiction]:
