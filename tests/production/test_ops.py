@@ -115,7 +115,9 @@ def test_healthz_is_ok_and_touches_only_its_own_query_even_when_logged_in(app, a
         stop()
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "checks": {"app": "ok", "database": "ok"}}
-    assert [s for s in seen if "statement_timeout" not in s] == ["SELECT 1"]
+    # No user, session row or setting loaded: only the check's own SELECT 1 (which on
+    # PostgreSQL goes straight to the driver as one simple query, past these events).
+    assert seen == ([] if db.engine.dialect.name == "postgresql" else ["SELECT 1"])
     assert response.headers["Cache-Control"] == "no-store"
 
 

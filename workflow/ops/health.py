@@ -37,12 +37,22 @@ def unregister_check(name: str) -> None:
 
 
 def check_database() -> None:
-    """``SELECT 1`` on a pooled connection, bounded by HEALTH_DB_TIMEOUT_MS on PostgreSQL."""
+    """``SELECT 1`` on a pooled connection, bounded by HEALTH_DB_TIMEOUT_MS on PostgreSQL.
+
+    On PostgreSQL one round trip: in autocommit, "SET LOCAL statement_timeout = n;
+    SELECT 1" sent as one simple query is one implicit transaction, so the timeout covers
+    the SELECT and ends with it (BEGIN, SET LOCAL, SELECT and ROLLBACK would be four).
+    """
     with db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            timeout = int(current_app.config.get("HEALTH_DB_TIMEOUT_MS") or 2000)
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout}")
-        conn.execute(text("SELECT 1")).scalar_one()
+        if conn.dialect.name != "postgresql":
+            conn.execute(text("SELECT 1")).scalar_one()
+            return
+        timeout = int(current_app.config.get("HEALTH_DB_TIMEOUT_MS") or 2000)
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        raw = conn.connection.driver_connection  # psycopg: no parameters, simple protocol
+        cursor = raw.execute(f"SET LOCAL statement_timeout = {timeout}; SELECT 1")
+        if not cursor.nextset() or cursor.fetchone() != (1,):
+            raise RuntimeError("SELECT 1 answered no row")
 
 
 def run_checks() -> tuple[bool, dict[str, str]]:
