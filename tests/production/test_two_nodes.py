@@ -2,7 +2,7 @@
 Redis, over real HTTP. Identical sign-offs sent to both nodes at once never both land;
 renovation approvals across nodes take unique, gapless archive numbers; a password-guessing
 run split across the nodes is limited as one; a session started on one node works on the
-other and ends on both. The batch job that survives its worker: test_two_node_jobs.py.
+other and ends on both; evidence uploaded on one node is served by the other.
 
 CI runs WORKFLOW_TWO_NODE_RACES races (default 100); bench/bench_two_nodes.py runs 1,000.
 """
@@ -15,8 +15,15 @@ import time
 import pytest
 import requests
 
-from tests.factories import GOOD_SURVEY, PASSWORD, Api, make_household, make_user
-from tests.housing.helpers import APPROVAL, housing_users, make_house, start, to_county_approval
+from tests.factories import GOOD_SURVEY, PASSWORD, Api, id_number, make_household, make_user
+from tests.housing.helpers import (
+    APPROVAL,
+    housing_users,
+    make_house,
+    pdf_bytes,
+    start,
+    to_county_approval,
+)
 from tests.production.nodes import race, start_cluster, token
 from workflow import clock
 from workflow.audit.models import AuditEvent
@@ -27,6 +34,7 @@ from workflow.housing.models import ArchiveFile
 
 pytestmark = pytest.mark.postgres_only
 RACES = int(os.environ.get("WORKFLOW_TWO_NODE_RACES", "100"))
+APPROVALS = 6  # renovation cases approved at once, each on both nodes
 TOKEN_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -56,7 +64,12 @@ def sign_off_races(app, world, nodes: list[str], count: int) -> dict[str, object
     """``count`` household-exit cases, each one's survey sent by the same helper with the
     same version to both nodes at the same instant. Outcomes, doubles and time."""
     village, clerk = world.places["v1"], world.users["clerk"]
-    households = [make_household(village, f"韩赟{i}") for i in range(count)]
+    households = []
+    for i in range(count):  # ID numbers of their own: the factory's serial wraps at 1,000
+        household = make_household(village, f"韩赟{i}")
+        household.id_number = household.members[0].id_number = id_number(
+            village.code[:6], f"1980{1 + i // 1000 % 12:02d}15", i % 1000)
+        households.append(household)
     db.session.commit()
     cases = create_cases("household_exit", [h.id for h in households], clerk)
     versions = {c.id: c.version for c in cases}
@@ -91,7 +104,8 @@ def test_identical_sign_offs_on_both_nodes_never_both_land(app, world, nodes):
 
 def test_renovation_approvals_across_nodes_take_gapless_numbers(app, client, world, nodes):
     housing_users(world)
-    households = [make_household(world.places["v1"], f"韩赟{i}", size=2) for i in range(8)]
+    households = [make_household(world.places["v1"], f"韩赟{i}", size=2)
+                  for i in range(APPROVALS)]
     db.session.commit()
     apis = {n: Api(client, n) for n in ("clerk", "township")}
     case_ids = [start(apis, make_house(h)) for h in households]
@@ -105,17 +119,17 @@ def test_renovation_approvals_across_nodes_take_gapless_numbers(app, client, wor
                                                               (two, "housing2"))]
     body = lambda case_id: {"version": versions[case_id], "opinion": "同意",  # noqa: E731
                             "data": APPROVAL}
-    # Every case approved on both nodes at once, by two officials, all eight at the same time.
+    # Every case approved on both nodes at once, by two officials, all at the same instant.
     requests_ = [("POST", f"{node}/api/v1/cases/{case_id}/actions/county_approve", head,
                   body(case_id))
                  for case_id in case_ids for node, head in zip(nodes, bureau,
                                                                strict=True)]
     (answers,) = race([requests_])
-    assert sorted(status for status, _ in answers) == [200] * 8 + [409] * 8, answers
+    assert sorted(status for status, _ in answers) == [200] * APPROVALS + [409] * APPROVALS
     files = db.session.execute(db.select(ArchiveFile).order_by(ArchiveFile.seq)).scalars().all()
-    assert [f.seq for f in files] == list(range(1, 9))
+    assert [f.seq for f in files] == list(range(1, APPROVALS + 1))
     assert sorted(f.case_id for f in files) == sorted(case_ids)
-    assert len({f.number for f in files}) == 8
+    assert len({f.number for f in files}) == APPROVALS
 
 
 def test_password_guessing_split_across_nodes_is_limited_as_one(world, nodes):
@@ -161,3 +175,22 @@ def test_a_session_started_on_one_node_works_and_ends_on_both(world, nodes):
     replay = requests.get(f"{one}/account", allow_redirects=False, timeout=30,
                           cookies=answer.cookies)
     assert replay.status_code == 302 and "/login" in replay.headers["Location"]
+
+
+def test_evidence_uploaded_on_one_node_is_served_by_the_other(client, world, nodes):
+    """Uploads live in UPLOAD_FOLDER, which every node mounts (here: one folder)."""
+    housing_users(world)
+    household = make_household(world.places["v1"], "韩赟", size=2)
+    db.session.commit()
+    case_id = start({"clerk": Api(client, "clerk")}, make_house(household))
+    db.session.remove()
+    one, two = nodes
+    clerk = token(one, "clerk", PASSWORD)
+    scan = pdf_bytes()
+    uploaded = requests.post(f"{one}/api/v1/cases/{case_id}/evidence", headers=clerk,
+                             data={"kind": "application_form"}, timeout=30,
+                             files={"file": ("申请表.pdf", scan, "application/pdf")})
+    assert uploaded.status_code == 201, uploaded.text
+    served = requests.get(f"{two}/api/v1/cases/{case_id}/evidence/{uploaded.json()['id']}",
+                          headers=clerk, timeout=30)
+    assert served.status_code == 200 and served.content == scan
