@@ -3,11 +3,10 @@
 (a) one sheet: ``GET /cases/<id>/sheet.pdf`` through the Flask test client with an API
     token, ``--sample`` times over different filed cases after a warm-up request (a warm
     process). Median and p95. Target: median <= 150 ms.
-(b) batch: a batch job of ``--batch`` sheets (default 500) started the way the batch page
-    starts it (``documents.jobs.start``: a background thread) and polled until done, twice:
-    "cold", the first job of a fresh server, whose worker processes start with it (≈ 2.3 s);
-    "warm", the next job, served by the workers the first one left waiting (as when the
-    user opened the batch page before choosing the filters). Seconds and KB per sheet.
+(b) batch: a batch job of ``--batch`` sheets (default 500) queued the way the batch page
+    queues it (``documents.jobs.start``: a ``batch_print`` job) and run by a jobs worker
+    (the local worker in a thread of this process, which renders itself), polled until
+    done, twice: "cold" (the worker's first layout loads fonts and stylesheet) and "warm".
     Targets: <= 30 s for 500 sheets, <= 150 KB per sheet.
 
 The cases are household-exit cases driven through every step (income survey to city
@@ -41,9 +40,11 @@ sys.path.insert(0, str(ROOT))
 from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment, User  # noqa: E402
 from workflow.cases.operations import create_case, perform  # noqa: E402
-from workflow.documents import jobs, pool  # noqa: E402
-from workflow.documents.models import DocumentJob  # noqa: E402
+from workflow.documents import jobs  # noqa: E402
 from workflow.extensions import db, rebuild_schema  # noqa: E402
+from workflow.jobs import queue  # noqa: E402
+from workflow.jobs.local import LocalWorker  # noqa: E402
+from workflow.jobs.models import Job  # noqa: E402
 from workflow.jurisdictions.models import add_place  # noqa: E402
 from workflow.registry.models import Household, Member  # noqa: E402
 from workflow.registry.schemas import ID_CHECK, ID_WEIGHTS  # noqa: E402
@@ -167,15 +168,18 @@ def batch(app, count: int) -> dict:
                          "http://127.0.0.1:5000/")
         job_id = job.id
         db.session.remove()
+    worker = LocalWorker(app, poll=0.1, periodic=False).start()
     while True:
         time.sleep(0.2)
         with app.app_context():
-            job = db.session.get(DocumentJob, job_id)
-            state, total, size = job.state, job.total, job.size
-            path = jobs.pdf_path(job)
+            job = db.session.get(Job, job_id)
+            state, total = job.status, job.total
+            file = queue.result_file(job)
+            size = file.size if file else 0
             db.session.remove()
-        if state in ("done", "failed"):
+        if state in ("done", "failed", "cancelled"):
             break
+    worker.stop()
     seconds = time.perf_counter() - started
     cpu = _cpu(app) - cpu_before
     assert state == "done", state
@@ -183,9 +187,8 @@ def batch(app, count: int) -> dict:
     return {"sheets": total, "seconds": round(seconds, 2),
             "ms_per_sheet": round(seconds * 1000 / total, 1),
             "cpu_seconds": round(cpu, 2), "cpu_ms_per_sheet": round(cpu * 1000 / total, 1),
-            "workers": jobs.batch_workers_for(app, total),
-            "mb": round(size / 1e6, 2), "kb_per_sheet": round(size / 1024 / total, 1),
-            "file": str(path)}
+            "workers": 1, "mb": round(size / 1e6, 2),
+            "kb_per_sheet": round(size / 1024 / total, 1)}
 
 
 def machine_speed() -> float:
@@ -200,17 +203,9 @@ def machine_speed() -> float:
 
 
 def _cpu(app) -> float:
-    """CPU seconds of this process, its finished children and its waiting batch workers
-    (live processes, read from /proc: getrusage counts a child only once it has ended)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    with app.app_context():
-        pids = pool.waiting()
-    live = 0.0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        live += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + live
+    """CPU seconds of this process (the worker renders in one of its threads)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def main() -> None:
@@ -218,8 +213,6 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--sample", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="batch worker processes (default: the app's, min(4, CPUs))")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="wf-bench-docs-")
     sqlite_file = None
@@ -227,9 +220,8 @@ def main() -> None:
     if not url:
         sqlite_file = os.path.join(folder, "bench.sqlite")
         url = f"sqlite:///{sqlite_file}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DOCUMENTS_FOLDER": folder,
-                      "DOCUMENTS_BATCH_MAX": max(2000, args.batch),
-                      "DOCUMENTS_BATCH_WORKERS": args.workers})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "JOBS_BACKEND": "local",
+                      "DOCUMENTS_BATCH_MAX": max(2000, args.batch)})
     speed = machine_speed()
     print(f"machine speed: {speed} ms for the reference loop (lower is faster)")
     started = time.perf_counter()
@@ -249,8 +241,6 @@ def main() -> None:
               f" {result['workers']} workers, CPU {result['cpu_seconds']} s "
               f"({result['cpu_ms_per_sheet']} ms/sheet); load average "
               f"{os.getloadavg()[0]:.2f}")
-    with app.app_context():
-        pool.stop_all()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     db_kind = "postgresql" if url.startswith("postgresql") else "sqlite"

@@ -65,6 +65,16 @@ def _clean(app):
 
 
 @pytest.fixture
+def job_worker(app):
+    """A local jobs worker polling in a thread (workflow/jobs/local.py) for this test."""
+    from workflow.jobs.local import LocalWorker
+
+    worker = LocalWorker(app, poll=0.1, periodic=False).start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
 def postgres_only():
     if not _is_postgres():
         pytest.skip("needs PostgreSQL (set WORKFLOW_TEST_DATABASE_URL)")

@@ -110,6 +110,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     auth_commands.init_app(app)  # flask users password / deactivate
     documents.init_app(app)
+    from workflow import jobs
+
+    jobs.init_app(app)  # background jobs: the queue, 我的任务, /api/v1/jobs, flask jobs
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here

@@ -32,6 +32,12 @@ def rebuild_schema() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import text
 
+    with db.engine.begin() as conn:  # jobs (0021): the queue's schema and the old table
+        if conn.dialect.name == "postgresql":
+            from workflow.jobs import schema
+
+            schema.drop(conn.connection.dbapi_connection)
+        conn.execute(text("DROP TABLE IF EXISTS document_jobs"))
     db.drop_all()
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import signal
 import time
 
 import pytest
@@ -21,14 +19,13 @@ from tests.documents.helpers import (
     to_village_notice,
 )
 from workflow import clock
-from workflow.documents import pool
-from workflow.documents.models import DocumentJob
 from workflow.extensions import db
+from workflow.jobs.models import Job
 
 
 @pytest.fixture
-def documents_folder(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "DOCUMENTS_FOLDER", str(tmp_path))
+def documents_folder(app, tmp_path, job_worker):
+    """A jobs worker runs the batches (the files are kept in the database)."""
     return tmp_path
 
 
@@ -72,15 +69,16 @@ def test_township_prints_the_sheets_of_its_cases_as_one_pdf(app, world, document
     assert pdf_pages(response.data) == 3
     assert all(name in text for name in mine)
     assert theirs[0] not in text  # 杨家堡镇 is not the reviewer's
-    assert (documents_folder / f"{job_id}.pdf").exists()
+    assert db.session.get(Job, job_id).status == "done"
     # Another user neither sees the job nor its file.
     other = browser(app, "county")
     assert other.get(f"/documents/batch/{job_id}/status").status_code == 404
     assert other.get(f"/documents/batch/{job_id}/download").status_code == 404
 
 
-def test_worker_processes_share_a_larger_batch(app, world, documents_folder, monkeypatch):
-    monkeypatch.setitem(app.config, "DOCUMENTS_BATCH_WORKERS", 2)
+def test_a_larger_batch_is_laid_out_chunk_by_chunk(app, world, documents_folder,
+                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "DOCUMENTS_BATCH_CHUNK", 4)
     names = cases_in(world, "v1", 11)
     client = browser(app, "county")
     job_id = start_batch(client, kind="cover", place=world.places["pianling"].code)
@@ -90,34 +88,7 @@ def test_worker_processes_share_a_larger_batch(app, world, documents_folder, mon
     assert pdf_pages(data) == 11
     text = re.sub(r"\s+", "", pdf_text(data))
     assert text.count("贫困户退出档案") == 11 and all(name in text for name in names)
-    assert not list(documents_folder.glob("*.part*"))  # parts merged and removed
-
-
-def test_warm_workers_serve_the_next_batch(app, world, documents_folder, monkeypatch):
-    """Opening the batch page starts the workers; they serve one job after another, and a
-    worker that died while waiting is replaced."""
-    monkeypatch.setitem(app.config, "DOCUMENTS_BATCH_WORKERS", 2)
-    monkeypatch.setitem(app.config, "DOCUMENTS_WORKER_IDLE_SECONDS", 60)
-    cases_in(world, "v1", 21)
-    client = browser(app, "county")
-    try:
-        client.get("/documents/batch")
-        warm = pool.waiting()
-        assert len(warm) == 2
-        for _ in range(2):
-            job_id = start_batch(client, kind="cover", place=world.places["pianling"].code)
-            assert wait(client, job_id, timeout=180)["state"] == "done"
-            assert sorted(pool.waiting()) == sorted(warm)  # the same two processes
-        os.kill(warm[0], signal.SIGKILL)
-        time.sleep(0.5)
-        job_id = start_batch(client, kind="sheet", procedure="household_exit")
-        assert wait(client, job_id, timeout=180)["state"] == "done"
-        data = client.get(f"/documents/batch/{job_id}/download").data
-        assert pdf_pages(data) == 21
-        now = pool.waiting()
-        assert warm[0] not in now and warm[1] in now and len(now) == 2
-    finally:
-        pool.stop_all()
+    assert db.session.get(Job, job_id).attempts == 1
 
 
 def test_notices_of_a_village_in_one_batch(app, apis, world, documents_folder):
@@ -147,18 +118,27 @@ def test_bad_filters_are_explained_and_start_nothing(app, world, documents_folde
         assert message in response.get_data(as_text=True), (form, message)
     no_token = client.post("/documents/batch", data={"kind": "sheet"})
     assert no_token.status_code == 400
-    assert db.session.execute(db.select(DocumentJob)).first() is None
+    assert db.session.execute(db.select(Job)).first() is None
 
 
-def test_a_job_without_heartbeat_is_reported_failed(app, world, documents_folder):
-    job = DocumentJob(id="f" * 32, user_id=world.users["township"].id, kind="sheet",
-                      filters={}, state="running", total=10, done=3,
-                      created_at=clock.utcnow(), updated_at=clock.utcnow())
+def test_a_job_whose_worker_died_is_run_again(app, world, job_worker):
+    """A running job without heartbeat for JOBS_STALLED_AFTER_SECONDS is taken over and
+    made from the start; the page shows its progress meanwhile."""
+    cases_in(world, "v1", 2)
+    job = Job(id="f" * 32, user_id=world.users["township"].id, kind="batch_print",
+              params={"kind": "sheet", "base_url": "http://localhost/"}, status="running",
+              total=2, done=0, attempts=1, worker="dead:1#0", created_at=clock.utcnow(),
+              heartbeat_at=clock.utcnow() + dt.timedelta(hours=1))  # not stale yet
     db.session.add(job)
     db.session.commit()
     client = browser(app, "township")
     assert client.get(f"/documents/batch/{job.id}/download").status_code == 409
     assert client.get(f"/documents/batch/{job.id}/status").get_json()["state"] == "running"
-    clock.travel(dt.timedelta(minutes=10))
-    status = client.get(f"/documents/batch/{job.id}/status").get_json()
-    assert status["state"] == "failed" and "中断" in status["message"]
+    db.session.execute(db.update(Job).values(heartbeat_at=clock.utcnow() - dt.timedelta(
+        minutes=10)))
+    db.session.commit()
+    status = wait(client, job.id)
+    assert status["state"] == "done" and status["done"] == 2, status
+    assert pdf_pages(client.get(f"/documents/batch/{job.id}/download").data) == 2
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).attempts == 2

@@ -8,8 +8,8 @@ import pytest
 
 from tests.documents.helpers import cases_in, pdf_text
 from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
-from workflow.documents.models import DocumentJob
 from workflow.extensions import db
+from workflow.jobs.models import Job
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser,
@@ -17,8 +17,7 @@ pytestmark = [pytest.mark.browser,
 
 
 def test_township_prints_a_batch_and_downloads_it(server, app, world, tmp_path,  # noqa: F811
-                                                   monkeypatch):
-    monkeypatch.setitem(app.config, "DOCUMENTS_FOLDER", str(tmp_path / "documents"))
+                                                   job_worker):
     mine = cases_in(world, "v1", 3)
     theirs = cases_in(world, "v2", 1, clerk="other_clerk")
     expect = playwright_api.expect
@@ -37,7 +36,7 @@ def test_township_prints_a_batch_and_downloads_it(server, app, world, tmp_path, 
             "「结束日期」不能早于「开始日期」")
         assert page.input_value("select[name=procedure]") == "household_exit"  # kept
         db.session.expire_all()
-        assert db.session.query(DocumentJob).count() == 0
+        assert db.session.query(Job).count() == 0
 
         page.fill("input[name=date_from]", "")
         page.fill("input[name=date_to]", "")

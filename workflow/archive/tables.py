@@ -76,7 +76,8 @@ RULES: dict[str, Rule] = {
     "setting_values": Rule("place", "place_id"),
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
-    "document_jobs": _skip("生成的文书可在接收方重新生成，不移交"),
+    "jobs": _skip("后台任务只在本系统运行，不移交"),
+    "job_files": _skip("任务生成的文件可在接收方重新生成，不移交"),
     "user_sessions": _skip("登录会话只在本系统有效，不移交"),
 }
 # Columns naming an evidence file in the upload folder by its SHA-256 (--with-files).

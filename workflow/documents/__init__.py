@@ -3,7 +3,7 @@
 Rendered with WeasyPrint from Jinja templates under templates/pdf/, with shipped subset
 fonts (see ``fonts``); each carries a verification code and QR code checked by the
 public page ``/verify/<case_id>/<code>`` (see ``verify``); batches are made in the
-background (see ``jobs``).
+background as jobs (see ``batch`` and workflow/jobs).
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ def init_app(app: Flask) -> None:
 
     Settings (environment ``WORKFLOW_<NAME>``): ``PUBLIC_BASE_URL`` — the address printed
     in verification links (required in production, where documents are refused without
-    it; in development the address of the request); ``DOCUMENTS_FOLDER`` —
-    where batch PDFs are written (default ``instance/documents``; shared storage when
-    several app servers run); ``DOCUMENTS_BATCH_MAX`` — most cases in one batch (2000).
+    it; in development the address of the request); ``DOCUMENTS_BATCH_MAX`` — most
+    cases in one batch (2000); ``DOCUMENTS_BATCH_CHUNK`` — documents laid out between
+    two progress and cancel checks (25). Batch PDFs are job files (workflow/jobs), kept in
+    the database. ``DOCUMENTS_FOLDER`` is no longer used.
     """
     from workflow.documents.cli import documents_cli
     from workflow.documents.verify import checked_public_address
@@ -32,8 +33,10 @@ def init_app(app: Flask) -> None:
         # printed (documents.verify.public_base_url) until the setting is made.
         app.logger.warning("WORKFLOW_PUBLIC_BASE_URL is not set: sheets, notices and "
                            "covers are refused until it names the public address")
-    app.config.setdefault("DOCUMENTS_FOLDER", os.environ.get("WORKFLOW_DOCUMENTS_FOLDER"))
     app.config.setdefault("DOCUMENTS_BATCH_MAX",
                           int(os.environ.get("WORKFLOW_DOCUMENTS_BATCH_MAX", "2000")))
+    # Documents per layout pass of a batch job (progress and cancel checks in between).
+    app.config.setdefault("DOCUMENTS_BATCH_CHUNK",
+                          int(os.environ.get("WORKFLOW_DOCUMENTS_BATCH_CHUNK", "25")))
     app.register_blueprint(documents)
     app.cli.add_command(documents_cli)

@@ -18,11 +18,11 @@ from werkzeug.wrappers import Response
 from workflow.auth.operations import user_for_token
 from workflow.cases.models import Case
 from workflow.documents import content, jobs, public, render, verify
-from workflow.documents.models import DocumentJob
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Invalid, NotFound
 from workflow.engine.fields import parse_id
 from workflow.extensions import db, limiter, login_manager
+from workflow.jobs.models import Job
 from workflow.jurisdictions.scope import get_in_scope, place_by_code, places_in_scope
 from workflow.notices.models import Notice
 
@@ -157,10 +157,11 @@ def batch() -> Response | str:
             return redirect(url_for("documents.batch_job", job_id=job.id))
         except Invalid as exc:
             errors = exc.errors or {"_filters": [exc.message]}
-    jobs.prestart_workers()  # they warm up while the user chooses the filters
+            if "_jobs" in errors:  # too many jobs of this user: said above the form
+                errors = {**errors, "_filters": errors["_jobs"]}
     recent = db.session.execute(
-        db.select(DocumentJob).where(DocumentJob.user_id == g.reader.id)
-        .order_by(DocumentJob.created_at.desc()).limit(10)).scalars().all()
+        db.select(Job).where(Job.user_id == g.reader.id, Job.kind == "batch_print")
+        .order_by(Job.created_at.desc()).limit(10)).scalars().all()
     status = 422 if errors else 200
     return render_template("pdf/pages/batch.html", form=form, errors=errors, recent=recent,
                            **choices), status
@@ -194,9 +195,9 @@ def _filters(form) -> jobs.Filters:
     return filters
 
 
-def _job(job_id: str) -> DocumentJob:
-    job = db.session.get(DocumentJob, job_id)
-    if job is None or job.user_id != g.reader.id:
+def _job(job_id: str) -> Job:
+    job = db.session.get(Job, job_id) if len(job_id) <= 32 else None
+    if job is None or job.user_id != g.reader.id or job.kind != "batch_print":
         raise NotFound("打印任务不存在")
     return job
 
@@ -219,11 +220,13 @@ def batch_status(job_id: str) -> Response:
 @documents.route("/documents/batch/<job_id>/download")
 @reader_required
 def batch_download(job_id: str) -> Response:
+    from workflow.jobs.queue import result_file
+
     job = _job(job_id)
-    path = jobs.pdf_path(job)
-    if job.state != "done" or not path.exists():
+    file = result_file(job) if job.status == "done" else None
+    if file is None:
         raise Conflict("文件尚未生成或已过期，请稍候或重新提交")
-    response = pdf_response(path.read_bytes(), f"批量{jobs.KINDS.get(job.kind, '')}-"
+    response = pdf_response(file.data, f"批量{jobs.KINDS.get(job.params.get('kind'), '')}-"
                             f"{job.created_at:%Y%m%d%H%M}.pdf")
     response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
         "inline", "attachment", 1)
