@@ -2,7 +2,9 @@
 Redis, over real HTTP. Identical sign-offs sent to both nodes at once never both land;
 renovation approvals across nodes take unique, gapless archive numbers; a password-guessing
 run split across the nodes is limited as one; a session started on one node works on the
-other and ends on both; evidence uploaded on one node is served by the other.
+other and ends on both; evidence uploaded on one node is served by the other; a batch print
+whose queue worker is killed (SIGKILL) half-way finishes on the other worker, once, and the
+other node serves a correct PDF.
 
 CI runs WORKFLOW_TWO_NODE_RACES races (default 100); bench/bench_two_nodes.py runs 1,000.
 """
@@ -10,11 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 
 import pytest
 import requests
 
+from tests.documents.helpers import cases_in, pdf_pages, pdf_text
 from tests.factories import GOOD_SURVEY, PASSWORD, Api, id_number, make_household, make_user
 from tests.housing.helpers import (
     APPROVAL,
@@ -24,28 +28,36 @@ from tests.housing.helpers import (
     start,
     to_county_approval,
 )
-from tests.production.nodes import race, start_cluster, token
+from tests.production.nodes import Process, race, start_cluster, token
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.cases.models import Case
 from workflow.cases.operations import create_cases
 from workflow.extensions import db
 from workflow.housing.models import ArchiveFile
+from workflow.jobs.models import Job, JobFile
 
 pytestmark = pytest.mark.postgres_only
 RACES = int(os.environ.get("WORKFLOW_TWO_NODE_RACES", "100"))
 APPROVALS = 6  # renovation cases approved at once, each on both nodes
+BATCH = 24  # cases in the batch print whose worker is killed
+# A dead queue worker is noticed in about two seconds; small chunks: the kill lands half-way.
+JOB_SETTINGS = {"JOBS_HEARTBEAT_SECONDS": "0.5", "JOBS_STALLED_AFTER_SECONDS": "2",
+                "JOBS_STALLED_CHECK_SECONDS": "0.5", "JOBS_POLL_SECONDS": "0.2",
+                "DOCUMENTS_BATCH_CHUNK": "3"}
 TOKEN_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def cluster(app):
-    """Two nodes of two gunicorn workers each for the whole module (a start costs seconds);
-    stopped, process groups killed, after. Login limits small enough to reach in a test."""
+    """Two nodes of two gunicorn workers each and two queue workers, for the whole module
+    (a start costs seconds); stopped, process groups killed, after. Login limits small
+    enough to reach in a test."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("needs PostgreSQL (set WORKFLOW_TEST_DATABASE_URL)")
-    started = start_cluster(app, LOGIN_RATE_LIMIT="20 per hour",
-                            LOGIN_ADDRESS_FREE_FAILURES="1000", LOGIN_DELAY_SECONDS="60")
+    started = start_cluster(app, workers=2, LOGIN_RATE_LIMIT="20 per hour",
+                            LOGIN_ADDRESS_FREE_FAILURES="1000", LOGIN_DELAY_SECONDS="60",
+                            **JOB_SETTINGS)
     try:
         yield started
     finally:
@@ -194,3 +206,61 @@ def test_evidence_uploaded_on_one_node_is_served_by_the_other(client, world, nod
     served = requests.get(f"{two}/api/v1/cases/{case_id}/evidence/{uploaded.json()['id']}",
                           headers=clerk, timeout=30)
     assert served.status_code == 200 and served.content == scan
+
+
+def _job(job_id: str) -> Job:
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+def _wait(job_id: str, ready, timeout: float = 180) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = _job(job_id)
+        if ready(job):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id}: {job.status} {job.done}/{job.total} "
+                         f"after {timeout} s ({job.error})")
+
+
+def _login(node: str, username: str) -> requests.Session:
+    browser = requests.Session()
+    answer = browser.post(f"{node}/login", allow_redirects=False, timeout=30, data={
+        "username": username, "password": PASSWORD,
+        "csrf_token": _csrf(browser, f"{node}/login")})
+    assert answer.status_code == 302, answer.text
+    return browser
+
+
+def test_a_batch_whose_worker_is_killed_finishes_on_the_other_worker(world, cluster, nodes):
+    names = cases_in(world, "v1", BATCH)
+    db.session.remove()
+    one, two = nodes
+    browser = _login(one, "county")
+    asked = browser.post(f"{one}/documents/batch", allow_redirects=False, timeout=30, data={
+        "csrf_token": _csrf(browser, f"{one}/documents/batch"), "kind": "cover"})
+    assert asked.status_code == 302, asked.text
+    job_id = asked.headers["Location"].rsplit("/", 1)[1]
+
+    running = _wait(job_id, lambda j: j.status == "running" and j.done >= 3)
+    pid = int(re.search(r":(\d+)#", running.worker).group(1))
+    workers = {p.popen.pid: p for p in cluster.processes if p.name.startswith("worker-")}
+    assert pid in workers, (running.worker, list(workers))
+    victim: Process = workers.pop(pid)
+    victim.kill(signal.SIGKILL)
+    victim.popen.wait(timeout=30)
+    assert _job(job_id).done < BATCH  # killed half-way
+
+    done = _wait(job_id, lambda j: j.status in ("done", "failed", "cancelled"))
+    assert done.status == "done" and done.attempts == 2, (done.status, done.error)
+    (survivor,) = workers
+    assert f":{survivor}#" in done.worker
+    assert db.session.execute(db.select(db.func.count()).select_from(JobFile).where(
+        JobFile.job_id == job_id)).scalar_one() == 1  # made once
+    # Node 2 serves the file the other node's worker made (the same session cookie).
+    pdf = browser.get(f"{two}/documents/batch/{job_id}/download", timeout=60)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf_pages(pdf.content) == BATCH
+    text = re.sub(r"\s+", "", pdf_text(pdf.content))
+    assert text.count("贫困户退出档案") == BATCH and all(name in text for name in names)
