@@ -14,6 +14,8 @@ from tests.cases.test_household_exit import start
 from tests.conftest import DATABASE_URL
 from tests.factories import GOOD_APPRAISAL, GOOD_SURVEY, Api
 from tests.production.server import ROOT
+from workflow import create_app
+from workflow.extensions import db
 
 
 def script_env(app, tmp_path, **extra) -> dict:
@@ -56,14 +58,20 @@ def test_drill_restores_a_copy_that_verifies_and_catches_tampering(app, client, 
             conn.execute(text("UPDATE audit_events SET opinion = '不同意' "
                               "WHERE case_id = :c AND seq = 2"), {"c": case_id})
         engine.dispose()
-        tampered = run([str(ROOT / ".venv/bin/flask"), "audit", "verify"], {
-            **env, "WORKFLOW_DATABASE_URL": copy_url.render_as_string(hide_password=False)})
-        assert tampered.returncode == 1, tampered.stdout + tampered.stderr
-        assert "内容哈希不符" in tampered.stdout + tampered.stderr
+        # The same command on the copy, from an app in this process (modules loaded: a
+        # second `flask` process would spend its time importing them again).
+        copy_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": copy_url,
+                               "AUDIT_KEY": app.config["AUDIT_KEY"],
+                               "AUDIT_ANCHOR_FOLDER": app.config["AUDIT_ANCHOR_FOLDER"]})
+        with copy_app.app_context():  # the command runs in the current app's context
+            tampered = copy_app.test_cli_runner().invoke(args=["audit", "verify"])
+            db.engine.dispose()  # no connection left open on the copy before DROP
+        assert tampered.exit_code == 1, tampered.output
+        assert "内容哈希不符" in tampered.output
     finally:
         maintenance = create_engine(make_url(DATABASE_URL), isolation_level="AUTOCOMMIT")
         with maintenance.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy_name}"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
         maintenance.dispose()
 
 
