@@ -261,6 +261,13 @@ def post_action(case_id: int, name: str):
     operations.perform(case, name, g.user, version=values["version"],
                        opinion=values["opinion"] or "", data=values["data"] or {},
                        role=values["role"])
+    if "return=minimal" in request.headers.get("Prefer", ""):
+        # RFC 7240: a client signing off case after case needs only the new version and
+        # state, not the whole case with the next actions worked out for it.
+        definition = store.by_version(case.definition_version)
+        return jsonify({"id": case.id, "version": case.version, "state": case.state,
+                        "state_title": definition.state_title(case.state)}), 200, {
+                            "Preference-Applied": "return=minimal"}
     return jsonify(case_detail(case, g.user))
 
 

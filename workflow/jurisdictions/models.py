@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.engine.registry import subject
@@ -75,12 +76,24 @@ class Jurisdiction(db.Model):
 
     @property
     def full_name(self) -> str:
+        held = self.load_ancestors()  # noqa: F841 - kept while the walk reads them
         names = []
         node: Jurisdiction | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
         return "".join(reversed(names))
+
+    def load_ancestors(self) -> list[Jurisdiction]:
+        """The places above this one in one query (their codes are in the path), so a walk
+        up the parents reads the session instead of querying level by level; nothing when
+        the parent is loaded already. The caller holds the list while it walks."""
+        state = inspect(self)
+        if "parent" not in state.unloaded or state.session is None or not self.parent_id:
+            return []
+        codes = [c for c in self.path.strip("/").split("/") if c and c != self.code]
+        return list(state.session.execute(
+            select(Jurisdiction).where(Jurisdiction.code.in_(codes))).scalars()) if codes else []
 
     # A village is the subject of its own exit case (village_exit); what a case reads:
     @property
