@@ -13,5 +13,11 @@ else
   grep -q "already" instance/demo-seed.err && echo "==> demo data already present (instance/demo-users.txt)" \
     || { cat instance/demo-seed.err; exit 1; }
 fi
+# Background jobs (batch printing, exports, imports, reports) run in a local worker next
+# to the web server; it stops with it (Ctrl-C or any exit).
+.venv/bin/flask jobs worker > instance/jobs-worker.log 2>&1 &
+WORKER_PID=$!
+trap 'kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null' EXIT
+echo "==> background job worker started (log: instance/jobs-worker.log)"
 echo "==> serving at http://127.0.0.1:5000  (Ctrl-C to stop)"
-exec .venv/bin/flask run --host 127.0.0.1 --port 5000
+.venv/bin/flask run --host 127.0.0.1 --port 5000

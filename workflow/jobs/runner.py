@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from workflow import clock
 from workflow.auth.models import User
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jobs.models import ACTIVE, Job, JobFile
 from workflow.jobs.registry import KINDS, Cancelled, JobError, Saved
@@ -65,10 +66,11 @@ class Context:
         """Keep ``data`` as the job's result, written with status 'done'."""
         self.files.append(Saved(name, data, mimetype))
 
-    def input_file(self) -> JobFile | None:
-        """The file uploaded with the job (e.g. a roster), if any."""
-        return db.session.execute(select(JobFile).where(
-            JobFile.job_id == self.job_id, JobFile.role == "input")).scalar_one_or_none()
+    def input_files(self) -> list[JobFile]:
+        """The files uploaded with the job (e.g. a roster), in upload order."""
+        return list(db.session.execute(select(JobFile).where(
+            JobFile.job_id == self.job_id, JobFile.role == "input").order_by(JobFile.id)
+        ).scalars())
 
 
 def _side_write(statement) -> None:
@@ -153,7 +155,7 @@ def execute(job_id: str, worker: str | None = None, *, takeover: bool = False) -
     except Cancelled:
         db.session.rollback()
         return _finish(job_id, token, "cancelled", "已取消")
-    except JobError as exc:
+    except (JobError, WorkflowError) as exc:  # the user's to mend: not retried
         db.session.rollback()
         return _finish(job_id, token, "failed", "", error=exc.message)
     except Exception as exc:  # retried while attempts last; the log keeps the traceback

@@ -35,12 +35,12 @@ from workflow.engine import store
 from workflow.engine.errors import WorkflowError
 from workflow.engine.fields import parse_id
 from workflow.extensions import db
+from workflow.jobs import queue
 from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
-from workflow.oversight import boards
+from workflow.oversight import boards, export_jobs
 from workflow.oversight import staged as staged_targets
 from workflow.oversight.exports import (
     MAX_CASES,
-    report_columns,
     report_table,
     trail_events,
     trail_pdf,
@@ -156,24 +156,39 @@ def _export_cases() -> list[Case]:
     return db.session.execute(query.limit(MAX_CASES)).scalars().all()
 
 
-@oversight.route("/oversight/trail.<fmt>")
+@oversight.route("/oversight/trail.<fmt>", methods=["GET", "POST"])
 @login_required
-def export_trail(fmt: str) -> Response:
-    """留痕导出 as xlsx or pdf, each case with its verification code."""
+def export_trail(fmt: str) -> Response | str:
+    """留痕导出 as xlsx or pdf, each case with its verification code. More than
+    JOBS_EXPORT_SYNC_MAX cases: a confirmation page, whose POST queues a job."""
+    from workflow.documents.views import base_url, pdf_response
+
     _auditor()
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
     cases = _export_cases()
+    if len(cases) > export_jobs.sync_max() and not request.args.get("case"):
+        if request.method == "GET":
+            return render_template("jobs/confirm.html", title="留痕导出",
+                                   message=f"本次导出共 {len(cases)} 件案件，将在后台生成，"
+                                           "完成后在「我的任务」下载。",
+                                   action=request.full_path, button="在后台生成")
+        queue.enqueue("trail_export", {"fmt": fmt, "case_ids": [c.id for c in cases],
+                                       "base_url": base_url()}, current_user,
+                      total=len(cases))
+        db.session.commit()
+        flash("留痕导出已在后台生成，完成后可在本页下载", "success")
+        return redirect(url_for("jobs.page"))
+    if request.method == "POST":
+        abort(405)
     if fmt == "xlsx":
         return send_file(io.BytesIO(trail_xlsx(cases)), as_attachment=True,
                          download_name="审批留痕.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument"
                                   ".spreadsheetml.sheet")
-    if fmt == "pdf":
-        from workflow.documents.views import base_url, pdf_response
-
-        if not cases:
-            abort(404)
-        return pdf_response(trail_pdf(cases, base_url()), "审批留痕.pdf")
-    abort(404)
+    if not cases:
+        abort(404)
+    return pdf_response(trail_pdf(cases, base_url()), "审批留痕.pdf")
 
 
 def _board_args():
@@ -208,27 +223,30 @@ def board_page() -> str:
                            procedures=list(store.catalog().procedures.values()))
 
 
-@oversight.route("/boards/report.pdf")
+@oversight.route("/boards/report.pdf", methods=["GET", "POST"])
 @login_required
-def monthly_report_pdf() -> Response:
-    """月报告 as PDF (same figures as the Excel)."""
-    from workflow.documents import render
-    from workflow.documents.rows import chinese_date
+def monthly_report_pdf() -> Response | str:
+    """月报告 as PDF (same figures as the Excel); a city's is made in the background."""
     from workflow.documents.views import pdf_response
 
     definition, place, month = _board_args()
     month = month or f"{clock.today():%Y-%m}"
-    rows = boards.monthly_report(definition, place, month)
-    target = boards.target_of(definition, place, int(month[:4]))
-    lines, totals = report_table(definition, rows)
-    columns, header_pt = report_columns(definition, rows)
-    data = render.pdf("pdf/monthly_report.html", definition=definition, place=place,
-                      month=month, lines=lines, totals=totals, columns=columns,
-                      header_pt=header_pt, target=target,
-                      staged=staged_targets.staged(place, month)
-                      if definition.key == "village_exit" else None,
-                      printed_on=chinese_date(clock.today()))
-    return pdf_response(data, f"{definition.title}月报告-{month}.pdf")
+    if export_jobs.report_in_background(place):
+        if request.method == "GET":
+            return render_template("jobs/confirm.html", title="月报告（PDF）",
+                                   message=f"{place.full_name}{definition.title} {month} "
+                                           "月报告将在后台生成，完成后在「我的任务」下载。",
+                                   action=request.full_path, button="在后台生成")
+        queue.enqueue("monthly_report", {"procedure": definition.key, "place": place.code,
+                                         "month": month}, current_user,
+                      jurisdiction_path=place.path, total=1)
+        db.session.commit()
+        flash("月报告已在后台生成，完成后可在本页下载", "success")
+        return redirect(url_for("jobs.page"))
+    if request.method == "POST":
+        abort(405)
+    data, name = export_jobs.report_pdf(definition, place, month)
+    return pdf_response(data, name)
 
 
 @oversight.route("/boards/report.xlsx")

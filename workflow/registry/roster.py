@@ -91,8 +91,9 @@ def _existing(head_ids: list[str]) -> tuple[dict, dict, dict]:
     return households, members, incomes
 
 
-def import_roster(files: list[tuple[str, bytes]], actor: User) -> Report:
-    """Check the whole file; write only when every row is valid, and only what changed."""
+def import_roster(files: list[tuple[str, bytes]], actor: User, commit: bool = True) -> Report:
+    """Check the whole file; write only when every row is valid, and only what changed.
+    ``commit=False`` (a background job): the caller commits, with the job's status."""
     if not any(a.role in REGISTER_EDITORS for a in actor.assignments):
         raise Forbidden("您的角色不能导入建档立卡信息")
     member_rows, income_rows = read_tables(files)
@@ -110,6 +111,8 @@ def import_roster(files: list[tuple[str, bytes]], actor: User) -> Report:
     try:
         per_village = _write(households, existing, old_members, old_incomes, report)
         _record(per_village, files, actor)
+        if not commit:
+            return report
         db.session.commit()
     except Exception:
         db.session.rollback()

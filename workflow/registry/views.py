@@ -4,15 +4,28 @@ from __future__ import annotations
 import io
 
 import click
-from flask import Blueprint, Flask, g, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.cli import AppGroup
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workflow.api.views import token_required
-from workflow.engine.errors import Invalid, WorkflowError
+from workflow.engine.errors import Forbidden, Invalid, WorkflowError
 from workflow.extensions import csrf, db
 from workflow.jurisdictions.scope import place_by_code
+from workflow.registry import roster_job
+from workflow.registry.operations import REGISTER_EDITORS
 from workflow.registry.roster import EXPORT_FILES, export_file, import_roster
 
 roster = Blueprint("roster", __name__)
@@ -52,7 +65,12 @@ def import_page() -> str:
     report, error = None, None
     if request.method == "POST":
         try:
-            report = import_roster(_uploaded(), current_user)
+            files = _uploaded()
+            if roster_job.needs_job(files):  # a large roster: imported by a worker
+                _queue_import(files, current_user)
+                flash("名册较大，已转入后台导入；完成后可在「我的任务」查看导入报告", "success")
+                return redirect(url_for("jobs.page"))
+            report = import_roster(files, current_user)
         except WorkflowError as exc:
             error = "；".join([m for msgs in exc.errors.values() for m in msgs] or [exc.message])
     return render_template("households/import.html", report=report, error=error)
@@ -77,8 +95,26 @@ def _export(fmt: str, user) -> Response:
 @roster_api.post("/households/import")
 @token_required
 def api_import():
-    report = import_roster(_uploaded(), g.user)
+    files = _uploaded()
+    if roster_job.needs_job(files):  # 202: poll /api/v1/jobs/<id>; the report is its file
+        from workflow.jobs.views import as_dict
+
+        return jsonify({"job": as_dict(_queue_import(files, g.user))}), 202
+    report = import_roster(files, g.user)
     return jsonify(_report_json(report)), 200 if not report.problems else 422
+
+
+def _queue_import(files: list[tuple[str, bytes]], user):
+    """Queue a roster import job with the uploaded files as its input (committed)."""
+    from workflow.jobs import queue
+
+    if not any(a.role in REGISTER_EDITORS for a in user.assignments):
+        raise Forbidden("您的角色不能导入建档立卡信息")
+    job = queue.enqueue("roster_import", {"files": [name for name, _ in files]}, user,
+                        total=1, inputs=[(name, data, "application/octet-stream")
+                                         for name, data in files])
+    db.session.commit()
+    return job
 
 
 @roster_api.get("/households/export.<fmt>")
