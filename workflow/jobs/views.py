@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template
 from werkzeug.wrappers import Response
 
 from workflow.documents.views import reader_required
+from workflow.api import openapi
 from workflow.engine.errors import Conflict, Invalid, NotFound
 from workflow.extensions import csrf, db
 from workflow.jobs import queue
@@ -128,6 +129,22 @@ def api_cancel(job_id: str) -> Response:
 def job_file(job_id: str) -> Response:
     """The finished job's file."""
     return file_response(job_for(job_id, g.reader))
+
+
+def _operations() -> dict[str, dict]:
+    base = "/api/v1/jobs"
+    seen = ("401", "404")
+    return {
+        base: {"get": openapi.op("我的任务（最近 50 个后台任务）", "200")},
+        f"{base}/<job_id>": {"get": openapi.op("后台任务的状态与进度", "200", errors=seen)},
+        f"{base}/<job_id>/cancel": {"post": openapi.op("取消后台任务", "200",
+                                                       errors=(*seen, "409"))},
+        f"{base}/<job_id>/file": {"get": openapi.op("下载后台任务生成的文件", "200",
+                                                    errors=(*seen, "409"))},
+    }
+
+
+openapi.document(_operations)
 
 
 def init_views(app: Flask) -> None:
