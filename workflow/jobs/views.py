@@ -11,8 +11,8 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from workflow.documents.views import reader_required
 from workflow.api import openapi
+from workflow.documents.views import reader_required
 from workflow.engine.errors import Conflict, Invalid, NotFound
 from workflow.extensions import csrf, db
 from workflow.jobs import queue
