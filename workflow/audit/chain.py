@@ -44,8 +44,12 @@ def new_event(case: Case, *, action: str, action_title: str, actor: User,
 
 
 def insert_events(events: list[dict[str, Any]]) -> None:
-    """Write events (a plain INSERT: the trail is append-only, no ORM bookkeeping)."""
-    db.session.execute(AuditEvent.__table__.insert(), events)
+    """Write events (a plain INSERT: the trail is append-only, no ORM bookkeeping), on
+    the session's connection, one event as one execute rather than an executemany."""
+    db.session.connection().execute(_INSERT, events[0] if len(events) == 1 else events)
+
+
+_INSERT = AuditEvent.__table__.insert()
 
 
 @dataclass

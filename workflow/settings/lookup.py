@@ -5,12 +5,15 @@ time so tests and deployments override it as before)."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, event, or_, select
+from sqlalchemy.orm import Session, lazyload
 
 from workflow import clock
 from workflow.extensions import db
@@ -168,9 +171,38 @@ def _winner(one: Spec, rows: list[SettingValue]) -> SettingValue | None:
 
 def applicable_row(one: Spec, path: str | None, *, year: int | None,
                    on: dt.date | None) -> SettingValue | None:
-    """The row that applies to ``path`` in ``year`` / on ``on``, or None."""
-    query, order = rows_for(one, path, year=year, on=on)
-    return _winner(one, db.session.execute(query.order_by(*order)).scalars().all())
+    """The row that applies to ``path`` in ``year`` / on ``on``, or None (the query of
+    ``rows_for``, built once per shape with bound parameters)."""
+    paths = ancestor_paths(path) if path else []
+    params: dict[str, Any] = {"key": one.key}
+    if paths:
+        params["paths"] = paths
+    params.update({"year": year} if one.per_year else {"on": on})
+    statement = _statement(one.per_year, bool(paths))
+    return _winner(one, db.session.execute(statement, params).scalars().all())
+
+
+_STATEMENTS: dict[tuple[bool, bool], Any] = {}
+
+
+def _statement(per_year: bool, with_paths: bool):
+    """``rows_for``'s query as one statement per shape, so that SQLAlchemy neither builds
+    nor keys it again on every lookup (a third of a sign-off's lookup time); the row's
+    ``set_by`` (a joined user, whose assignments load in turn) is left out."""
+    found = _STATEMENTS.get((per_year, with_paths))
+    if found is None:
+        place = SettingValue.place_path.is_(None)
+        if with_paths:
+            place = or_(place, SettingValue.place_path.in_(bindparam("paths", expanding=True)))
+        if per_year:
+            when, order = SettingValue.year == bindparam("year"), [SettingValue.id.desc()]
+        else:
+            when = SettingValue.effective_on <= bindparam("on")
+            order = [SettingValue.effective_on.desc(), SettingValue.id.desc()]
+        found = _STATEMENTS[(per_year, with_paths)] = (
+            select(SettingValue).where(SettingValue.key == bindparam("key"), place, when)
+            .order_by(*order).options(lazyload(SettingValue.set_by)))
+    return found
 
 
 def _applied(one: Spec, row: SettingValue | None, *, year: int | None,
@@ -222,10 +254,54 @@ def lookup(key: str, *, place: Jurisdiction | str | None = None, year: int | Non
     """The value of ``key`` that applies to ``place`` (a Jurisdiction, a path, or None for
     the installation-wide value) in ``year`` / on ``on``; None when nothing is set and the
     install has no default (e.g. a year without a poverty line). KeyError for a key that
-    does not exist."""
+    does not exist. Inside ``memo()`` each question is asked of the database once."""
     one = spec(key)
     if one is None:
         raise KeyError(f"unknown setting {key!r}")
     path = _path_of(place)
     year, on = resolve_time(one, year, on)
-    return _applied(one, applicable_row(one, path, year=year, on=on), year=year, path=path)
+    cache = _MEMO.get()
+    if cache is None:
+        return _applied(one, applicable_row(one, path, year=year, on=on), year=year, path=path)
+    question = (one.key, path, year, on)
+    if question not in cache or _settings_pending(db.session()):
+        cache[question] = _applied(one, applicable_row(one, path, year=year, on=on),
+                                   year=year, path=path)
+    return cache[question]
+
+
+# The answers of ``lookup`` within one ``memo()`` block (a sign-off, a batch of them).
+_MEMO: ContextVar[dict | None] = ContextVar("settings_lookup_memo", default=None)
+
+
+@contextmanager
+def memo():
+    """Within the block, ``lookup`` answers a repeated question (key, place, year, date)
+    from memory: a batch of sign-offs in one village reads its poverty line once. The
+    memory is dropped when a setting row is written in the block (flushed or pending)
+    and when the block ends, so no value outlives the request or transaction it was read
+    in. Nested blocks share the outer one's memory."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _settings_pending(session: Session) -> bool:
+    """Whether the session holds an unflushed change of a setting row (rare: then the
+    memory is not trusted and the query runs, flushing it first)."""
+    return any(isinstance(obj, SettingValue)
+               for objects in (session.new, session.dirty, session.deleted) for obj in objects)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_write(session: Session, _context) -> None:
+    """A flush that wrote a setting row clears the memory of the block it happened in."""
+    cache = _MEMO.get()
+    if cache and any(isinstance(obj, SettingValue) for objects in
+                     (session.new, session.dirty, session.deleted) for obj in objects):
+        cache.clear()
