@@ -24,9 +24,10 @@ def script_env(app, tmp_path, **extra) -> dict:
            "WORKFLOW_DATABASE_URL": DATABASE_URL,
            "WORKFLOW_AUDIT_KEY": app.config["AUDIT_KEY"],
            "WORKFLOW_SECRET_KEY": secrets.token_urlsafe(40),
-           "WORKFLOW_AUDIT_ANCHOR_FOLDER": app.config["AUDIT_ANCHOR_FOLDER"],
            "WORKFLOW_UPLOAD_FOLDER": str(tmp_path / "uploads"),
            "WORKFLOW_BACKUP_DIR": str(tmp_path / "backups")}
+    if app.config.get("AUDIT_ANCHOR_FOLDER"):  # unset unless the machine configures one
+        env["WORKFLOW_AUDIT_ANCHOR_FOLDER"] = app.config["AUDIT_ANCHOR_FOLDER"]
     env.update(extra)
     return env
 
