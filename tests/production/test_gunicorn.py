@@ -102,3 +102,28 @@ def test_metrics_sum_the_workers_in_prometheus_format(server, world):
     outside = requests.get(server.url + "/metrics", headers={"X-Forwarded-For": "198.51.100.9"},
                            timeout=10)
     assert outside.status_code == 403  # behind the proxy, a remote client is refused
+
+
+def test_a_form_post_through_the_proxy_keeps_a_non_default_port(server, world):
+    """The headers deploy/nginx/workflow.conf sets for https://<name>:8443/: Host and
+    X-Forwarded-Host are ``$http_host``, port included. Flask-WTF's https referrer check
+    compares the browser's Referer with ``https://<host>/``, so the login succeeds with the
+    port kept and is refused when the proxy drops it (``$host``, the old example)."""
+    site = "workflow.example.gov.cn:8443"
+
+    def login(forwarded_host: str) -> requests.Response:
+        proxy = {"Host": forwarded_host, "X-Forwarded-Host": forwarded_host,
+                 "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.8"}
+        browser = requests.Session()
+        form = browser.get(server.url + "/login", headers=proxy, timeout=10)
+        assert form.status_code == 200
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text).group(1)
+        return browser.post(server.url + "/login", data={
+            "username": "clerk", "password": PASSWORD, "csrf_token": token},
+            headers={**proxy, "Referer": f"https://{site}/login"},
+            allow_redirects=False, timeout=10)
+
+    kept = login(site)
+    assert kept.status_code == 302, kept.text[:500]
+    dropped = login("workflow.example.gov.cn")
+    assert dropped.status_code == 400 and "表单校验失败" in dropped.text
