@@ -21,6 +21,16 @@ def test_a_minimal_sign_off_answers_version_and_state(client, world):
     assert body["id"] == first.id and body["version"] == first.version + 1
     assert body["state"] == helper.get(f"/api/v1/cases/{first.id}").get_json()["state"]
     assert body["state"] != "income_survey"
+    # The OpenAPI document describes the header, the answer and the header applied.
+    doc = client.get("/api/v1/openapi.json").get_json()
+    sign_off = doc["paths"]["/api/v1/cases/{case_id}/actions/{name}"]["post"]
+    prefer = [p for p in sign_off["parameters"] if p["in"] == "header"]
+    assert [p["name"] for p in prefer] == ["Prefer"] and "return=minimal" in str(prefer)
+    answered = sign_off["responses"]["200"]
+    assert "Preference-Applied" in answered["headers"]
+    shapes = answered["content"]["application/json"]["schema"]["anyOf"]
+    assert {"$ref": "#/components/schemas/Case"} in shapes
+    assert any(set(s.get("required", ())) == set(body) for s in shapes)
 
     survey = {**GOOD_SURVEY, "household_size": 2}  # the second household has two members
     full = helper.act(second.id, "submit_survey", survey, version=second.version)

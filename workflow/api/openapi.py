@@ -151,9 +151,7 @@ def operations() -> dict[str, dict[str, dict]]:
                         errors=("401", "403", "404", "409", "422"))},
         f"{v1}/cases/<int:case_id>": {
             "get": op("案件详情", "200", response="Case", errors=("401", "404"))},
-        f"{v1}/cases/<int:case_id>/actions/<name>": {
-            "post": op("办理（签署）", "200", body="ActionRequest", response="Case",
-                        errors=("401", "403", "404", "409", "422"))},
+        f"{v1}/cases/<int:case_id>/actions/<name>": {"post": _sign_off()},
         f"{v1}/cases/<int:case_id>/trail": {
             "get": op("审计留痕", "200", errors=("401", "404"))},
         f"{v1}/register/trail": {
@@ -195,6 +193,29 @@ def operations() -> dict[str, dict[str, dict]]:
         for rule, ops in area().items():
             out.setdefault(rule, {}).update(ops)
     return out
+
+
+def _sign_off() -> dict:
+    """The sign-off: the whole case, or with ``Prefer: return=minimal`` (RFC 7240) only the
+    new version and state, as api/views.py post_action answers."""
+    sign_off = op("办理（签署）", "200", body="ActionRequest",
+                  errors=("401", "403", "404", "409", "422"))
+    sign_off["parameters"] = [{
+        "name": "Prefer", "in": "header", "required": False,
+        "description": "return=minimal：只返回案件编号、新版本号和新状态（逐件签署时省去整个案件）",
+        "schema": {"type": "string", "example": "return=minimal"}}]
+    minimal = {"type": "object", "required": ["id", "version", "state", "state_title"],
+               "properties": {"id": {"type": "integer"}, "version": {"type": "integer"},
+                              "state": STRING, "state_title": STRING}}
+    sign_off["responses"]["200"] = {
+        "description": "成功：整个案件；带 Prefer: return=minimal 时只有 "
+                       "{id, version, state, state_title}",
+        "headers": {"Preference-Applied": {
+            "description": "return=minimal：已按 Prefer 只返回简要结果",
+            "schema": {"type": "string", "enum": ["return=minimal"]}}},
+        "content": {"application/json": {"schema": {"anyOf": [
+            {"$ref": "#/components/schemas/Case"}, minimal]}}}}
+    return sign_off
 
 
 def spec() -> dict:
