@@ -34,8 +34,7 @@ def app():
                               "SESSION_IDLE_MINUTES": 60 * 24 * 365,  # tests/auth sets them
                               "SESSION_ABSOLUTE_HOURS": 24 * 365,
                               "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="wf-uploads-"),
-                              "SERVER_NAME": None,
-                              "DOCUMENTS_WORKER_IDLE_SECONDS": 0})  # none left behind
+                              "SERVER_NAME": None})
     with application.app_context():
         rebuild_schema()
     yield application

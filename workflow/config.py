@@ -122,9 +122,6 @@ class Config:
     HOUSE_AREA_LIMITS = {"min_by_size": {1: 20, 2: 30, 3: 40}, "max_small": 60,
                          "per_person_above_3": 18}
     UPLOAD_MAX_BYTES = int(_env("UPLOAD_MAX_BYTES", str(8 * 1024 * 1024)))
-    # Batch printing: worker processes kept warm between jobs for this many idle seconds
-    # (documents/pool.py; 0: each job starts its own and they end with it).
-    DOCUMENTS_WORKER_IDLE_SECONDS = int(_env("DOCUMENTS_WORKER_IDLE_SECONDS", "600"))
     # --- Operations (workflow/ops) ---
     # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: none, the headers
     # are ignored; 1: one nginx). Only then are client addresses (login throttling, rate
@@ -147,7 +144,6 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    DOCUMENTS_WORKER_IDLE_SECONDS = 0  # no processes left behind by a test
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite:///:memory:")
 
 

@@ -99,7 +99,7 @@ def test_browser_and_api_token_share_the_counter(app, world, client):
 def test_the_count_is_shared_by_two_app_processes(app, world):
     """Two create_app on one database stand for two gunicorn workers."""
     other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-                        "SERVER_NAME": None, "DOCUMENTS_WORKER_IDLE_SECONDS": 0})
+                        "SERVER_NAME": None})
     for n in range(FREE):
         worker = app if n % 2 else other
         assert _token(worker.test_client(), "wrong").status_code == 401

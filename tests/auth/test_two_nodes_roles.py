@@ -20,7 +20,7 @@ def node_b(app):
     """A second application on the same database and keys, as a second app server."""
     keep = ("SECRET_KEY", "AUDIT_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER",
             "API_TOKEN_HOURS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS",
-            "AUDIT_ANCHOR_FOLDER", "DOCUMENTS_WORKER_IDLE_SECONDS")
+            "AUDIT_ANCHOR_FOLDER")
     other = create_app({"TESTING": True, **{k: app.config[k] for k in keep}})
     yield other
     with other.app_context():

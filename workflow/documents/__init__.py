@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     it; in development the address of the request); ``DOCUMENTS_BATCH_MAX`` — most
     cases in one batch (2000); ``DOCUMENTS_BATCH_CHUNK`` — documents laid out between
     two progress and cancel checks (25). Batch PDFs are job files (workflow/jobs), kept in
-    the database. ``DOCUMENTS_FOLDER`` is no longer used.
+    the database, so every node serves them.
     """
     from workflow.documents.cli import documents_cli
     from workflow.documents.verify import checked_public_address
