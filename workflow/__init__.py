@@ -63,6 +63,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     app.register_blueprint(auth)
     app.register_blueprint(cases)
+    from workflow.cases.supervision import supervision
+
+    app.register_blueprint(supervision)  # /supervision (督办): over-limit cases below
     app.register_blueprint(api)
     csrf.exempt(api)
     from workflow.api import docs_page
@@ -101,6 +104,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.settings import views as settings_views
 
     settings_views.init_app(app)  # /admin/settings, its API, CLI and the banner
+    from workflow.calendar import views as calendar_views
+
+    calendar_views.init_app(app)  # /admin/calendar, flask calendar, audit verify's check
     # flask places designate|designate-file, and the village_designations model
     from workflow.villages import commands as _designation_commands  # noqa: F401
 

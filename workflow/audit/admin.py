@@ -28,6 +28,9 @@ from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import paths_filter, scope_filter
 
 ADMIN_ACTIONS: dict[str, str] = {}
+# Checks of administered rows against the events that set them, registered by the areas
+# (the working-day calendar's additions): fn(scope_paths) -> problems.
+ROW_CHECKS: list = []
 
 
 def actions(titles: dict[str, str]) -> None:
@@ -116,6 +119,8 @@ def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
         problems.append(Problem(chain[0].jurisdiction_path, None, "地区记录缺失，但存在其管理留痕"))
     problems += [Problem(f"地区 {pid}", None, f"地区记录缺失：检查点记有其 {n} 条管理留痕")
                  for pid, n in anchored.items()]
+    for check in ROW_CHECKS:
+        problems += check(scope_paths)
     return checked, problems
 
 

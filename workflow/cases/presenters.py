@@ -16,6 +16,7 @@ from workflow.audit.chain import SETTINGS_KEY, trail
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.auth.titles import signer_titles
+from workflow.cases import timelimits
 from workflow.cases.applied import describe
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
@@ -268,5 +269,6 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "read_only": read_only,
         "actions": actions,
         "upcoming": upcoming_settings(case, definition, user),
+        "limits": timelimits.for_cases([case])[case.id],
         "attempt": attempt,
     }

@@ -14,6 +14,7 @@ from workflow.auth.models import User
 from workflow.cases.context import subject_model
 from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
+from workflow.cases.timelimits import level_clause
 from workflow.engine import store
 from workflow.extensions import db
 from workflow.jurisdictions.scope import paths_filter, scope_filter, with_predecessors
@@ -54,12 +55,16 @@ def capped_count(query) -> tuple[int, bool]:
 
 def case_query(user: User, *, procedure: str | None = None, state: str | None = None,
                jurisdiction_path: str | None = None, date_from: dt.date | None = None,
-               date_to: dt.date | None = None, overdue: bool = False):
-    """Cases in the user's scope, filtered, newest activity first."""
+               date_to: dt.date | None = None, overdue: bool = False,
+               limit: str | None = None):
+    """Cases in the user's scope, filtered, newest activity first; ``limit``: those
+    with a time limit 超期 (``red``) or 临期 (``yellow``)."""
     query = db.select(Case).where(scope_filter(Case.jurisdiction_path, user))
     if overdue:
         query = query.where(overdue_clause(list(store.catalog().procedures.values()),
                                            clock.today()))
+    if limit:
+        query = query.where(level_clause(list(store.catalog().procedures.values()), limit))
     if procedure:
         query = query.where(Case.procedure == procedure)
     if state:

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workflow.cases import timelimits
 from workflow.cases.models import Case
 from workflow.cases.operations import create_case, open_actions, perform
 from workflow.cases.preconditions import start_refusals
@@ -74,7 +75,8 @@ def todo() -> str:
                      lambda case: [a for a in open_actions(case, current_user) if a["allowed"]])
     rows = [{"summary": summary, "case": case, "actions": allowed} for summary, (case, allowed)
             in zip(case_summaries([c for c, _ in page.items]), page.items, strict=True)]
-    return render_template("cases/todo.html", page=page, rows=rows,
+    limits = timelimits.for_cases([c for c, _ in page.items])  # two queries a page
+    return render_template("cases/todo.html", page=page, rows=rows, limits=limits,
                            start_pages=start_pages(current_user))
 
 
@@ -123,6 +125,11 @@ def case_filters(problems: list[str]) -> dict[str, Any]:
     if filters["date_from"] and filters["date_to"] and filters["date_from"] > filters["date_to"]:
         problems.append("「日期从」晚于「日期到」，没有符合的案件")
     filters["overdue"] = request.args.get("overdue") == "1"
+    if limit := request.args.get("limit", "").strip():
+        if limit in timelimits.LEVELS and limit != "green":
+            filters["limit"] = limit
+        else:
+            problems.append("所选「办理时限」不正确；已忽略此条件")
     return filters
 
 
@@ -135,6 +142,7 @@ def case_list() -> str:
     page = paginate(case_query(current_user, **filters), page_number(), _per_page())
     return render_template(
         "cases/list.html", page=page, rows=case_summaries(page.items), problems=problems,
+        limits=timelimits.for_cases(page.items),
         args=request.args, places=filter_places(current_user, request.args.get("jurisdiction", "")),
         procedures=list(store.catalog().procedures.values()))
 

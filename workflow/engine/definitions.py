@@ -76,6 +76,11 @@ class Definition:
         return self.body["procedure"].get("deadline")
 
     @property
+    def time_limits(self) -> list[dict[str, Any]]:
+        """The time limits (办理时限) declared (older snapshots have none)."""
+        return self.body["procedure"].get("time_limits") or []
+
+    @property
     def start_guards(self) -> list[str]:
         """Subject-only guards a new case must pass (older snapshots have none)."""
         return self.body["procedure"].get("start_guards") or []
@@ -110,6 +115,7 @@ class Definition:
                          "evidence": a.evidence}
                         for a in self.actions.values()],
             "evidence": self.evidence_kinds, "deadline": self.deadline,
+            "time_limits": self.time_limits,
         }
 
 
@@ -208,11 +214,35 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
         for name in states:
             if name not in reached:
                 problems.append(f"状态 {name}: 从初始状态无法到达 (unreachable state)")
+    problems += time_limit_problems(proc)
     for state in (proc.get("deadline") or {}).get("met_in", []):
         if state not in states:
             problems.append(f"deadline.met_in: 状态 {state} 不存在 (unknown state)")
     if not any(s["final"] for s in states.values()):
         problems.append("没有终止状态 (no final state)")
+    return problems
+
+
+def time_limit_problems(proc: dict[str, Any]) -> list[str]:
+    """Each time limit names states that exist, once, and a span does not end where it
+    begins."""
+    problems, names = [], set()
+    states = proc["states"]
+    for i, limit in enumerate(proc.get("time_limits") or []):
+        where = f"time_limits[{i}] {limit['name']}"
+        if limit["name"] in names:
+            problems.append(f"{where}: 时限名重复 (duplicate time limit name)")
+        names.add(limit["name"])
+        keys = [("state", limit["state"])] if limit["state"] else \
+            [("from", limit["source"])] + [("to", s) for s in limit["to"]]
+        for key, state in keys:
+            if state not in states:
+                problems.append(f"{where}.{key}: 状态 {state} 不存在 (unknown state)")
+        if limit["state"] and limit["state"] in states and states[limit["state"]]["final"]:
+            problems.append(f"{where}.state: 终止状态 {limit['state']} 不能设时限 "
+                            "(final state has no time limit)")
+        if limit["source"] and limit["source"] in (limit["to"] or []):
+            problems.append(f"{where}.to: 时段的起止状态相同 (span ends where it begins)")
     return problems
 
 

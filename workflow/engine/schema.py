@@ -132,6 +132,40 @@ class DeadlineSchema(Schema):
     met_in = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
 
 
+LIMIT_UNITS = ("working", "calendar")
+
+
+class TimeLimitSchema(Schema):
+    """A time limit (办理时限): a step (``state``) or a span of steps (``from`` a state
+    until the case reaches one of ``to``), ``days`` working or calendar days, yellow
+    (临期) once ``yellow_at`` of them have passed, red (超期) when over."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=NAME)
+    title = fields.String(required=True, validate=TITLE)
+    state = fields.String(load_default=None)
+    source = fields.String(load_default=None, data_key="from")
+    to = fields.List(fields.String(), load_default=None)
+    days = fields.Integer(required=True, strict=True,
+                          validate=validate.Range(min=1, max=3650,
+                                                  error="must be a positive number of days"))
+    unit = fields.String(load_default="working", validate=validate.OneOf(
+        LIMIT_UNITS, error="must be working or calendar"))
+    yellow_at = fields.Float(load_default=2 / 3, validate=validate.Range(
+        min=0, max=1, min_inclusive=False, max_inclusive=False,
+        error="must be a fraction of the limit between 0 and 1"))
+
+    @validates_schema
+    def step_or_span(self, data, **_):
+        if data["state"] and (data["source"] or data["to"]):
+            raise ValidationError("give either state (one step) or from and to (a span)",
+                                  "state")
+        if not data["state"] and not (data["source"] and data["to"]):
+            raise ValidationError("give state (one step) or from and to (a span)", "state")
+
+
 def subject_type(name: str) -> None:
     from workflow.engine.registry import SUBJECTS
 
@@ -196,6 +230,7 @@ class ProcedureSchema(Schema):
     evidence = fields.Dict(keys=fields.String(validate=NAME),
                            values=fields.String(validate=TITLE), load_default=dict)
     deadline = fields.Nested(DeadlineSchema, load_default=None)
+    time_limits = fields.List(fields.Nested(TimeLimitSchema), load_default=list)
     states = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StateSchema),
                          required=True, validate=validate.Length(min=2))
     actions = fields.List(fields.Nested(ActionSchema), required=True,

@@ -1,0 +1,197 @@
+"""Time limits (办理时限) of running cases: for each limit a definition declares, whether
+the case is within it (正常), near it (临期: ``yellow_at`` of the days have passed) or over
+it (超期), its due date and the days left, counted in working or calendar days.
+
+A step's limit runs from when the case entered the step (``state_entered_at``, on the
+row). A span's runs from when the case first entered ``from`` until it first reaches one
+of ``to``; those moments come from the trail, read for a whole page of cases with one
+query, and the calendar's additions with one more: a list costs two queries, not one
+per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from workflow import clock
+from workflow.audit.models import AuditEvent
+from workflow.calendar import workdays
+from workflow.cases.models import Case
+from workflow.engine import store
+from workflow.engine.definitions import Definition
+from workflow.extensions import db
+
+LEVELS = {"green": "正常", "yellow": "临期", "red": "超期"}
+_RANK = {"green": 0, "yellow": 1, "red": 2}
+
+
+@dataclass(frozen=True)
+class LimitStatus:
+    """One limit of one case, as of ``today``."""
+
+    name: str
+    title: str
+    level: str  # green | yellow | red
+    started_on: dt.date
+    due_on: dt.date
+    days: int
+    days_left: int  # negative: days over the limit
+    unit: str  # working | calendar
+    provisional: bool = False  # a year without holiday data was counted Monday-Friday
+
+    @property
+    def label(self) -> str:
+        return LEVELS[self.level]
+
+    @property
+    def text(self) -> str:
+        """剩余3个工作日 / 今日到期 / 超期2个工作日."""
+        unit = "个工作日" if self.unit == "working" else "天"
+        if self.days_left < 0:
+            return f"超期{-self.days_left}{unit}"
+        return "今日到期" if self.days_left == 0 else f"剩余{self.days_left}{unit}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "level": self.level,
+                "label": self.label, "text": self.text, "due_on": self.due_on.isoformat(),
+                "days_left": self.days_left, "unit": self.unit,
+                "provisional": self.provisional}
+
+
+def status(limit: dict[str, Any], started_on: dt.date, today: dt.date,
+           calendar: workdays.WorkCalendar) -> LimitStatus:
+    """The status of ``limit`` begun on ``started_on`` (the day itself not counted)."""
+    days, unit = limit["days"], limit.get("unit", "working")
+    calendar.fallback_years.clear()
+    if unit == "working":
+        due = calendar.add(started_on, days)
+        elapsed = calendar.between(started_on, today)
+    else:
+        due = started_on + dt.timedelta(days=days)
+        elapsed = (today - started_on).days
+    left = days - elapsed
+    if today > due:
+        level, left = "red", min(left, -1)
+    elif elapsed >= limit.get("yellow_at", 2 / 3) * days:
+        level = "yellow"
+    else:
+        level = "green"
+    return LimitStatus(name=limit["name"], title=limit["title"], level=level,
+                       started_on=started_on, due_on=due, days=days, days_left=left,
+                       unit=unit, provisional=bool(calendar.fallback_years))
+
+
+def _span_moments(cases: list[Case], definitions: dict[str, Definition]
+                  ) -> dict[tuple[int, str], dt.datetime]:
+    """(case id, state) -> the first time the case entered that state, for the states
+    the cases' span limits begin or end in (one query for all the cases)."""
+    wanted: dict[int, set[str]] = {}
+    for case in cases:
+        for limit in definitions[case.definition_version].time_limits:
+            if limit.get("source"):
+                wanted.setdefault(case.id, set()).update([limit["source"], *limit["to"]])
+    if not wanted:
+        return {}
+    states = sorted({s for names in wanted.values() for s in names})
+    rows = db.session.execute(
+        select(AuditEvent.case_id, AuditEvent.to_state, func.min(AuditEvent.at))
+        .where(AuditEvent.case_id.in_(sorted(wanted)), AuditEvent.to_state.in_(states))
+        .group_by(AuditEvent.case_id, AuditEvent.to_state))
+    return {(case_id, state): at for case_id, state, at in rows}
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return clock.to_local(moment).date()
+
+
+def for_cases(cases: list[Case], today: dt.date | None = None,
+              calendar: workdays.WorkCalendar | None = None) -> dict[int, list[LimitStatus]]:
+    """Case id -> the statuses of the limits running for it, worst first."""
+    today = today or clock.today()
+    definitions = {c.definition_version: store.by_version(c.definition_version)
+                   for c in cases}
+    if not any(d.time_limits for d in definitions.values()):
+        return {c.id: [] for c in cases}
+    calendar = calendar or workdays.load()
+    moments = _span_moments(cases, definitions)
+    result: dict[int, list[LimitStatus]] = {}
+    for case in cases:
+        definition = definitions[case.definition_version]
+        found = []
+        if not definition.is_final(case.state):
+            for limit in definition.time_limits:
+                started = _started(case, limit, moments)
+                if started is not None:
+                    found.append(status(limit, _local_day(started), today, calendar))
+        found.sort(key=lambda s: (-_RANK[s.level], s.days_left))
+        result[case.id] = found
+    return result
+
+
+def _started(case: Case, limit: dict[str, Any],
+             moments: dict[tuple[int, str], dt.datetime]) -> dt.datetime | None:
+    """When the limit began for the case, or None when it does not run now."""
+    if limit.get("state"):
+        return case.state_entered_at if case.state == limit["state"] else None
+    began = moments.get((case.id, limit["source"]))
+    if began is None:
+        return None
+    # Ended once the case reached one of ``to`` (as ``level_clause`` counts it).
+    return None if any((case.id, s) in moments for s in limit["to"]) else began
+
+
+def worst(statuses: list[LimitStatus]) -> LimitStatus | None:
+    """The status a list shows beside a case (the worst; ``for_cases`` sorts them)."""
+    return statuses[0] if statuses else None
+
+
+def _latest_start(limit: dict[str, Any], today: dt.date, calendar: workdays.WorkCalendar,
+                  level: str) -> dt.date:
+    """The latest start date at which the limit is at ``level`` (red, or at least
+    yellow) today: a case begun on or before it is (``status`` inverted)."""
+    days, working = limit["days"], limit.get("unit", "working") == "working"
+    if level == "red":  # due before today: ``days`` working days within (start, today - 1]
+        last, count = today - dt.timedelta(days=1), days
+    else:  # at least ceil(yellow_at * days) days within (start, today]
+        last, count = today, math.ceil(limit.get("yellow_at", 2 / 3) * days - 1e-9)
+    if not working:
+        return last - dt.timedelta(days=count)
+    return calendar.counted_back(last, count) - dt.timedelta(days=1)
+
+
+def level_clause(definitions: list[Definition], level: str, today: dt.date | None = None,
+                 calendar: workdays.WorkCalendar | None = None):
+    """A WHERE clause matching the running cases with a limit at ``level`` today
+    (``red``: 超期; ``yellow``: 临期 and not over), by the current definitions (a
+    list filter; a case on an older version with other limits is judged by these)."""
+    from sqlalchemy import and_, exists, false, not_, or_
+
+    today = today or clock.today()
+    calendar = calendar or workdays.load()
+    clauses = []
+    for definition in definitions:
+        finals = [s for s in definition.states if definition.is_final(s)]
+        for limit in definition.time_limits:
+            red = clock.day_start(_latest_start(limit, today, calendar, "red")
+                                  + dt.timedelta(days=1))
+            warn = clock.day_start(_latest_start(limit, today, calendar, "yellow")
+                                   + dt.timedelta(days=1))
+            if limit.get("state"):
+                began, running = Case.state_entered_at, Case.state == limit["state"]
+            else:
+                event = AuditEvent.__table__.alias()
+                began = (select(func.min(event.c.at))
+                         .where(event.c.case_id == Case.id,
+                                event.c.to_state == limit["source"])
+                         .scalar_subquery())
+                done = AuditEvent.__table__.alias()
+                running = not_(exists().where(done.c.case_id == Case.id,
+                                              done.c.to_state.in_(limit["to"])))
+            window = began < red if level == "red" else and_(began >= red, began < warn)
+            clauses.append(and_(Case.procedure == definition.key,
+                                Case.state.not_in(finals), running, window))
+    return or_(*clauses) if clauses else false()
