@@ -19,8 +19,6 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import WriteOnlyCell
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_MESSAGE = "不能以 = + - @ 开头"
 
@@ -64,6 +62,8 @@ def cell(value: Any) -> Any:
 def append_row(sheet, values: Iterable[Any]) -> None:
     """Append a row to an openpyxl sheet (normal or write-only), texts escaped and every
     escaped text written as a string cell (data type "s"), never as a formula."""
+    from openpyxl.cell.cell import WriteOnlyCell
+
     row = []
     for value in values:
         if isinstance(value, str) and (safe := escape(value)) != value:

@@ -9,6 +9,9 @@
   driven from several threads at once); a batch takes it one document at a time, so a
   single sheet asked for meanwhile waits for one document, not for the batch.
 - Documents fetch nothing: only the shipped fonts and ``data:`` URIs (the QR codes).
+- WeasyPrint (half a second to import, Pango through cffi) is imported on the first
+  document (workflow/documents/weasy.py), not when the app starts: most requests and
+  every CLI command but printing never need it.
 - Layout time grows with every element and text line, so the templates are lean and the
   whitespace between tags is stripped before WeasyPrint parses the HTML.
 - The templates are well-formed XHTML (void elements closed), so the markup is parsed by
@@ -17,62 +20,27 @@
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import re
 import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING, Any
 
-import cssselect2
 from flask import current_app, render_template
-from weasyprint import CSS, HTML, Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
-from workflow.documents.fonts import FONT_DIR, font_face_css
+from workflow.documents.fonts import font_face_css
+
+if TYPE_CHECKING:
+    from weasyprint import CSS, Document
+    from weasyprint.text.fonts import FontConfiguration
 
 _LOCK = threading.RLock()
 # Whitespace between tags only makes boxes to lay out; templates space text with 　.
 _BETWEEN_TAGS = re.compile(r">\s+<")
-_DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
 _STATE: dict[str, Any] = {}
-
-
-class LeanHTML(HTML):
-    """HTML with templates/pdf/ua.css as the user-agent stylesheet.
-
-    WeasyPrint's own HTML stylesheet holds attribute selectors ([hidden], [dir=...])
-    that are tried on every element; the documents use a dozen elements, and a
-    stylesheet for just those lays a sheet out about 10 % faster.
-    """
-
-    def __init__(self, string: str, url_fetcher: URLFetcher) -> None:
-        try:
-            # Our own templates' output; every value in it is escaped by Jinja, so it holds no
-            # DTD or entity declaration of anyone else's.
-            root = ElementTree.fromstring(_DOCTYPE.sub("", string, count=1))  # noqa: S314
-        except ElementTree.ParseError:
-            super().__init__(string=string, url_fetcher=url_fetcher)
-            return
-        # What HTML.__init__ sets after its own parse (WeasyPrint 70).
-        self.base_url, self.url_fetcher, self.media_type = None, url_fetcher, "print"
-        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
-        self.etree_element = self.wrapper_element.etree_element
-
-    def _ua_stylesheets(self, *args, **kwargs):
-        return [_STATE["ua"]]
-
-
-class LocalFetcher(URLFetcher):
-    """Lets documents load the shipped fonts and inline ``data:`` URIs, nothing else."""
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:") or url.startswith(FONT_DIR.as_uri() + "/"):
-            return super().fetch(url, headers)
-        raise ValueError(f"documents may not load {url}")
 
 
 def _pdf_folder() -> Path:
@@ -82,9 +50,16 @@ def _pdf_folder() -> Path:
 def _styles() -> tuple[CSS, FontConfiguration]:
     """The process's parsed stylesheet and font configuration (built on first use)."""
     with _LOCK:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        from workflow.documents.weasy import LocalFetcher
+
         path, ua_path = _pdf_folder() / "pdf.css", _pdf_folder() / "ua.css"
         stamp = (str(path), path.stat().st_mtime, ua_path.stat().st_mtime)
         if _STATE.get("stamp") != stamp:
+            if not _STATE:  # dropped at exit while WeasyPrint is still loaded, so that the
+                atexit.register(_STATE.clear)  # font configuration removes its temp folder
             font_config = FontConfiguration()
             text = font_face_css() + "\n" + path.read_text(encoding="utf-8")
             _STATE.update(stamp=stamp, font_config=font_config,
@@ -97,6 +72,8 @@ def _styles() -> tuple[CSS, FontConfiguration]:
 def warm_up() -> None:
     """Parse the stylesheet and load both fonts now (a worker does it before its first
     sheet, so that what stays cached for its life is made before it freezes the heap)."""
+    from workflow.documents.weasy import LeanHTML, LocalFetcher
+
     css, font_config = _styles()
     with _LOCK:
         LeanHTML(string="<html><body><p>审批表</p><h1>审批表</h1></body></html>",
@@ -105,6 +82,8 @@ def warm_up() -> None:
 
 def layout(template: str, **context: Any) -> Document:
     """Render ``template`` (under templates/) with ``context`` and lay it out as pages."""
+    from workflow.documents.weasy import LeanHTML, LocalFetcher
+
     html = _BETWEEN_TAGS.sub("><", render_template(template, **context))
     css, font_config = _styles()
     with _LOCK:

@@ -10,10 +10,6 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from workflow.engine.errors import Invalid
 
 # content type -> (Pillow format or "PDF", extensions that may claim it, title)
@@ -44,6 +40,10 @@ def clean_filename(name: str | None) -> str:
 
 def _sniff(data: bytes) -> str:
     """The content type the bytes really are, or a refusal naming what is wrong."""
+    from PIL import Image
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     if data.startswith(b"%PDF-"):
         try:
             with warnings.catch_warnings():

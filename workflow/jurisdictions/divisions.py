@@ -13,8 +13,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import load_workbook
-
 from workflow.engine.errors import Invalid
 from workflow.jurisdictions.models import LEVEL_TITLES, LEVELS
 from workflow.spreadsheets import read_text
@@ -73,6 +71,8 @@ class Report:
 
 def read_rows(name: str, data: bytes) -> list[list[str]]:
     """The file's rows as text cells (header first); a file that cannot be read is refused."""
+    from openpyxl import load_workbook
+
     lower = (name or "").lower()
     if lower.endswith(".xlsx"):
         try:

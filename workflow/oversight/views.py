@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -253,6 +252,8 @@ def monthly_report_pdf() -> Response | str:
 @login_required
 def monthly_report() -> Response:
     """月报告 for a past (or the current) month, from the trail as it was then."""
+    from openpyxl import Workbook
+
     definition, place, month = _board_args()
     month = month or f"{clock.today():%Y-%m}"
     rows = boards.monthly_report(definition, place, month)

@@ -4,9 +4,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from workflow.auth.models import User
 from workflow.extensions import db
 from workflow.jurisdictions.scope import place_by_code, scope_filter
@@ -37,6 +34,9 @@ def asset_query(user: User, args: Any, problems: list[str]):
 def assets_workbook(assets: list[Asset]) -> bytes:
     """One sheet, a row per asset; money as numbers with two decimals, texts that would
     run as formulas escaped (``workflow.spreadsheets``)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "扶贫资产登记表"

@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from workflow.audit import register
@@ -350,6 +349,8 @@ def export_file(user: User, fmt: str, place: Jurisdiction | None = None) -> tupl
 
 
 def _xlsx(exported: Exported) -> bytes:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     for title, rows in (("家庭成员", exported.members), ("收入", exported.incomes)):
         sheet = book.create_sheet(title)

@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import load_workbook
-
 from workflow.engine.errors import Invalid
 from workflow.engine.fields import parse_int
 from workflow.registry.disclosure import is_masked
@@ -48,6 +46,8 @@ class Report:
 
 def read_tables(files: list[tuple[str, bytes]]) -> tuple[list[list[str]], list[list[str]]]:
     """(member rows, income rows) from one .xlsx or one or two .csv files, headers checked."""
+    from openpyxl import load_workbook
+
     members: list[list[str]] | None = None
     incomes: list[list[str]] | None = None
     for name, data in files:
