@@ -144,3 +144,28 @@ def test_merged_place_is_marked_in_the_filter_and_village_list(as_user, world):
     note = "已撤并，并入 石庙子村（2026-03-01，岫政发〔2026〕5号）"
     assert note in browser.get("/cases").get_data(as_text=True)
     assert note in browser.get("/villages").get_data(as_text=True)
+
+
+
+def test_a_merger_made_on_another_node_extends_scope_at_the_next_request(client, world):
+    """Mergers are cached per process (workflow/generations.py): a 撤并 committed by another
+    app server renews the places generation in its transaction, and this process's next
+    request reads the new token and with it the new merger."""
+    from sqlalchemy import text
+
+    from workflow import generations
+    from workflow.jurisdictions.models import Jurisdiction
+
+    case = new_case(world)
+    api = Api(client, "other_clerk")
+    assert api.get(f"/api/v1/cases/{case.id}").status_code == 404  # cached: no merger yet
+    successor = db.session.execute(db.select(Jurisdiction).where(
+        Jurisdiction.code == "210323107201")).scalar_one()
+    with db.engine.begin() as other:  # the other node's write, behind this process's back
+        other.execute(text("UPDATE jurisdictions SET merged_into_id = :n, "
+                           "merged_on = '2026-03-01' WHERE code = '210323106201'"),
+                      {"n": successor.id})
+    assert api.get(f"/api/v1/cases/{case.id}").status_code == 404  # its token not yet new
+    generations.renew(db.session, generations.PLACES)  # what the other node's flush runs
+    db.session.commit()
+    assert api.get(f"/api/v1/cases/{case.id}").status_code == 200

@@ -1,8 +1,10 @@
-"""``lookup.memo()``: a repeated question is asked of the database once within the block,
-and a value written inside the block is still the one read."""
+"""Repeated settings questions: asked of the database once per process and generation
+(workflow/generations.py) and once within a ``lookup.memo()`` block; a value written inside
+the block, or committed by another node, is the one read next."""
 from __future__ import annotations
 
-from sqlalchemy import event
+from flask import g
+from sqlalchemy import event, text
 
 from tests.settings.test_store import _set
 from workflow.extensions import db
@@ -37,8 +39,11 @@ def test_a_repeated_question_costs_one_query_inside_the_block(world, city_admin)
             twice()
             assert lookup("poverty_line", place=village, year=2027) is None  # another year
 
-    assert _statements(twice) == 2
-    assert _statements(in_block) == 2
+    assert _statements(twice) == 2  # the request's generation tokens, then the lookup
+    assert _statements(in_block) == 1  # 2026 answered from the process; 2027 asked
+    db.session.commit()
+    g.pop("_cache_generations", None)  # as a new request would start
+    assert _statements(twice) == 1  # only the tokens: the answer is still current
 
 
 def test_a_value_written_inside_the_block_is_read(world, city_admin):
@@ -50,3 +55,36 @@ def test_a_value_written_inside_the_block_is_read(world, city_admin):
         _set(city_admin, "poverty_line", 5400, village, year=2026)
         assert lookup("poverty_line", place=village, year=2026).value == 5400
     assert lookup("poverty_line", place=village, year=2026).value == 5400
+
+
+def test_a_value_committed_by_another_node_is_read_by_the_next_request(world, city_admin):
+    village = world.places["v1"]
+    _set(city_admin, "poverty_line", 5200, village, year=2026)
+    assert lookup("poverty_line", place=village, year=2026).value == 5200
+    db.session.commit()
+    # Another node, on its own connection: an ORM write there renews the settings
+    # generation in its transaction; here it is the same statement the listener runs.
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE setting_values SET value = '6100'"))
+        other.execute(text("UPDATE cache_generations SET token = 'other-node' "
+                           "WHERE name = 'settings'"))
+    assert lookup("poverty_line", place=village, year=2026).value == 5200  # this request
+    g.pop("_cache_generations", None)  # the next request reads the tokens again
+    assert lookup("poverty_line", place=village, year=2026).value == 6100
+
+
+def test_a_write_behind_the_orm_without_renewal_is_not_seen_until_forget(world, city_admin):
+    """Why every write path must go through the ORM or call ``generations.renew``: this is
+    the failure the listener prevents (and the test shows it can fail)."""
+    from workflow import generations
+
+    village = world.places["v1"]
+    _set(city_admin, "poverty_line", 5200, village, year=2026)
+    db.session.commit()
+    assert lookup("poverty_line", place=village, year=2026).value == 5200
+    with db.engine.begin() as other:
+        other.execute(text("UPDATE setting_values SET value = '6100'"))
+    g.pop("_cache_generations", None)
+    assert lookup("poverty_line", place=village, year=2026).value == 5200  # stale
+    generations.forget()
+    assert lookup("poverty_line", place=village, year=2026).value == 6100

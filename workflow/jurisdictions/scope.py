@@ -7,6 +7,7 @@ from flask import g, has_app_context
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import aliased
 
+from workflow import generations
 from workflow.auth.models import User
 from workflow.engine.errors import NotFound
 from workflow.engine.fields import parse_id
@@ -19,20 +20,26 @@ _SUCCESSOR = aliased(Jurisdiction)  # one alias: the statement is compiled once,
 
 
 def mergers() -> list[tuple[str, str]]:
-    """(predecessor path, successor path) of every 撤并, read once per request: scope is
-    asked many times a request, mergers change a few times a year."""
+    """(predecessor path, successor path) of every 撤并: scope is asked many times a
+    request and mergers change a few times a year, so they are read once per process and
+    places generation (workflow/generations.py), and kept for the request."""
     cached = g.get(MERGERS_KEY) if has_app_context() else None
     if cached is None:
-        cached = [tuple(r) for r in db.session.execute(
-            select(Jurisdiction.path, _SUCCESSOR.path)
-            .join(_SUCCESSOR, _SUCCESSOR.id == Jurisdiction.merged_into_id)).all()]
+        cached = generations.cached(generations.PLACES, "mergers", _read_mergers)
         if has_app_context():
             g.setdefault(MERGERS_KEY, cached)
     return cached
 
 
+def _read_mergers() -> list[tuple[str, str]]:
+    return [tuple(r) for r in db.session.execute(
+        select(Jurisdiction.path, _SUCCESSOR.path)
+        .join(_SUCCESSOR, _SUCCESSOR.id == Jurisdiction.merged_into_id)).all()]
+
+
 def forget_mergers() -> None:
-    """Drop the cached mergers (a new 撤并, or a new request)."""
+    """Drop the request's mergers (a new 撤并 in this request: its flush renewed the
+    places generation, so the process cache is not used again either)."""
     if has_app_context():
         g.pop(MERGERS_KEY, None)
         g.pop(MEMO_KEY, None)
@@ -48,18 +55,24 @@ def with_predecessors(paths: list[str]) -> list[str]:
     key = tuple(paths)
     memo = g.setdefault(MEMO_KEY, {}) if has_app_context() else {}
     if key not in memo:
-        found = list(paths)
-        pending = [(o, n) for o, n in pairs if not any(o.startswith(p) for p in found)]
-        changed = True
-        while changed:  # a chain of mergers: A into B, B into C
-            changed = False
-            for pair in list(pending):
-                if any(pair[1].startswith(p) for p in found):
-                    found.append(pair[0])
-                    pending.remove(pair)
-                    changed = True
-        memo[key] = found
+        memo[key] = generations.cached(generations.PLACES, ("with_predecessors", key),
+                                       lambda: _close_over(paths, pairs))
     return list(memo[key])
+
+
+def _close_over(paths: list[str], pairs: list[tuple[str, str]]) -> list[str]:
+    """``paths`` and every predecessor merged into a place under them, through chains."""
+    found = list(paths)
+    pending = [(o, n) for o, n in pairs if not any(o.startswith(p) for p in found)]
+    changed = True
+    while changed:  # a chain of mergers: A into B, B into C
+        changed = False
+        for pair in list(pending):
+            if any(pair[1].startswith(p) for p in found):
+                found.append(pair[0])
+                pending.remove(pair)
+                changed = True
+    return found
 
 
 def scope_filter(path_column: Any, user: User):
@@ -114,3 +127,6 @@ def place_by_code(code: str, user: User) -> Jurisdiction | None:
         db.select(Jurisdiction).where(Jurisdiction.code == code,
                                       scope_filter(Jurisdiction.path, user))
     ).scalar_one_or_none()
+
+
+generations.watch(Jurisdiction, generations.PLACES, generations.SETTINGS)

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session, lazyload
 
-from workflow import clock
+from workflow import clock, generations
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.settings.keys import Spec, spec
@@ -254,20 +254,30 @@ def lookup(key: str, *, place: Jurisdiction | str | None = None, year: int | Non
     """The value of ``key`` that applies to ``place`` (a Jurisdiction, a path, or None for
     the installation-wide value) in ``year`` / on ``on``; None when nothing is set and the
     install has no default (e.g. a year without a poverty line). KeyError for a key that
-    does not exist. Inside ``memo()`` each question is asked of the database once."""
+    does not exist. An answer is kept per process until a setting or place is written on
+    any node (workflow/generations.py); inside ``memo()`` also for the block, until it
+    writes a setting itself."""
     one = spec(key)
     if one is None:
         raise KeyError(f"unknown setting {key!r}")
     path = _path_of(place)
     year, on = resolve_time(one, year, on)
-    cache = _MEMO.get()
-    if cache is None:
-        return _applied(one, applicable_row(one, path, year=year, on=on), year=year, path=path)
     question = (one.key, path, year, on)
-    if question not in cache or _settings_pending(db.session()):
-        cache[question] = _applied(one, applicable_row(one, path, year=year, on=on),
-                                   year=year, path=path)
-    return cache[question]
+    cache = _MEMO.get()
+    if _settings_pending(db.session()):  # a row written here, not yet flushed: ask
+        answer = _ask(one, path, year, on)
+    elif cache is not None and question in cache:
+        return cache[question]
+    else:
+        answer = generations.cached(generations.SETTINGS, question,
+                                    lambda: _ask(one, path, year, on))
+    if cache is not None:
+        cache[question] = answer
+    return answer
+
+
+def _ask(one: Spec, path: str | None, year: int | None, on: dt.date | None) -> Applied | None:
+    return _applied(one, applicable_row(one, path, year=year, on=on), year=year, path=path)
 
 
 # The answers of ``lookup`` within one ``memo()`` block (a sign-off, a batch of them).
@@ -305,3 +315,6 @@ def _forget_on_write(session: Session, _context) -> None:
     if cache and any(isinstance(obj, SettingValue) for objects in
                      (session.new, session.dirty, session.deleted) for obj in objects):
         cache.clear()
+
+
+generations.watch(SettingValue, generations.SETTINGS)
