@@ -179,7 +179,11 @@ class Server:
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+            try:  # workers leaving a big heap take seconds each on a busy machine
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
 
 
 def cookie_of(headers: list[tuple[str, str]]) -> str:

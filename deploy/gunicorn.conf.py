@@ -11,6 +11,8 @@ WORKFLOW_WEB_GRACEFUL_TIMEOUT          seconds running requests get on reload/st
 WORKFLOW_WEB_KEEPALIVE                 idle keep-alive seconds toward nginx (5)
 WORKFLOW_WEB_MAX_REQUESTS              a worker is recycled after this many requests,
                                        ± WORKFLOW_WEB_MAX_REQUESTS_JITTER (2000 ± 200; 0: never)
+WORKFLOW_WEB_PRELOAD                   1 (default): the app is built once in the master and
+                                       workers are forked from it; 0: each worker builds its own
 WORKFLOW_FORWARDED_ALLOW_IPS           proxies whose X-Forwarded-* gunicorn trusts
                                        (127.0.0.1,::1); the app's own PROXY_FIX decides
                                        what Flask believes
@@ -21,6 +23,7 @@ PROMETHEUS_MULTIPROC_DIR               where workers share request metrics (a fr
 """
 from __future__ import annotations
 
+import gc
 import glob
 import multiprocessing
 import os
@@ -53,6 +56,9 @@ graceful_timeout = int(_env("WORKFLOW_WEB_GRACEFUL_TIMEOUT", default="30"))
 keepalive = int(_env("WORKFLOW_WEB_KEEPALIVE", default="5"))
 max_requests = int(_env("WORKFLOW_WEB_MAX_REQUESTS", default="2000"))
 max_requests_jitter = int(_env("WORKFLOW_WEB_MAX_REQUESTS_JITTER", default="200"))
+# Built once in the master: a recycled or killed worker is a fork (milliseconds) instead of
+# a fresh create_app (seconds of CPU, which under load came out of the requests' share).
+preload_app = _env("WORKFLOW_WEB_PRELOAD", default="1") == "1"
 forwarded_allow_ips = _env("WORKFLOW_FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
 # Heartbeat files in memory, not on a disk that may stall (gunicorn's advice for containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
@@ -100,6 +106,33 @@ def on_starting(server) -> None:
     os.makedirs(directory, exist_ok=True)
     for path in glob.glob(os.path.join(directory, "*.db")):
         os.remove(path)
+
+
+def _dispose_pools(server, *, close: bool) -> None:
+    if not server.cfg.preload_app:
+        return
+    from workflow.extensions import db
+
+    with server.app.wsgi().app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=close)
+
+
+def when_ready(server) -> None:
+    """The master built the app (preload) and may have opened database connections doing
+    so: close them before any worker is forked, so no two processes share a socket. The
+    app's objects are then frozen (``gc.freeze``, as the gc module's documentation advises
+    before a fork): the workers' collections skip them and leave their pages shared."""
+    _dispose_pools(server, close=True)
+    if server.cfg.preload_app:
+        gc.collect()
+        gc.freeze()
+
+
+def post_fork(server, worker) -> None:
+    """A forked worker forgets any pooled connection it inherited, without closing it (it
+    would be the master's): its pool opens its own on first use."""
+    _dispose_pools(server, close=False)
 
 
 def child_exit(server, worker) -> None:
