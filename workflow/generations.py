@@ -112,9 +112,11 @@ def _renew_on_write(session: Session, _context, _instances) -> None:
     if not _WATCHED:
         return
     names: dict[str, None] = {}
-    for objects in (session.new, session.dirty, session.deleted):
+    for objects in (session.new, session.deleted):
         for obj in objects:
-            for name in _WATCHED.get(type(obj), ()):
-                names[name] = None
+            names.update(dict.fromkeys(_WATCHED.get(type(obj), ())))
+    for obj in session.dirty:  # a collection appended to (a new household's village) is not
+        if type(obj) in _WATCHED and session.is_modified(obj, include_collections=False):
+            names.update(dict.fromkeys(_WATCHED[type(obj)]))
     if names:
         renew(session, *names)

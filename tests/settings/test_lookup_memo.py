@@ -88,3 +88,24 @@ def test_a_write_behind_the_orm_without_renewal_is_not_seen_until_forget(world, 
     assert lookup("poverty_line", place=village, year=2026).value == 5200  # stale
     generations.forget()
     assert lookup("poverty_line", place=village, year=2026).value == 6100
+
+
+
+def test_only_a_changed_place_or_setting_renews_its_generation(world, city_admin):
+    """A place assigned its own name is 'dirty' for the ORM but unchanged: the caches stay
+    valid (every process would otherwise recompute for nothing); a real rename renews the
+    places and settings tokens (a setting's answer names its place)."""
+    def token(name):
+        return db.session.execute(text("SELECT token FROM cache_generations WHERE name = :n"),
+                                  {"n": name}).scalar_one_or_none()
+
+    db.session.commit()
+    before = token("places")
+    village = world.places["v1"]
+    village.name = str(village.name)
+    assert village in db.session.dirty
+    db.session.commit()
+    assert token("places") == before
+    village.name = "新名村"
+    db.session.commit()
+    assert token("places") != before and token("settings") is not None
