@@ -119,6 +119,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow import jobs
 
     jobs.init_app(app)  # background jobs: the queue, 我的任务, /api/v1/jobs, flask jobs
+    from workflow import comments, notifications
+
+    notifications.init_app(app)  # 通知: hook on case events, page, API, top-bar count
+    comments.init_app(app)  # 批注 on the case page and API, their chain in audit verify
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from workflow.admin import account as ops
 from workflow.auth import passwords, sessions
 from workflow.engine.errors import WorkflowError
+from workflow.notifications import operations as notification_ops
 from workflow.ops import LIGHT_ENDPOINTS
 
 account = Blueprint("account", __name__)
@@ -34,7 +35,9 @@ def _page(errors: dict | None = None, status: int = 200):
     return render_template(
         "account/show.html", errors=errors or {}, due=ops.change_due(user),
         sessions=sessions.open_sessions(user), current_id=sessions.current_session_id(),
-        tokens=ops.tokens_of(user), min_length=passwords.MIN_LENGTH), status
+        tokens=ops.tokens_of(user), min_length=passwords.MIN_LENGTH,
+        notification_preferences=notification_ops.preferences(user),
+        notification_kinds=notification_ops.KINDS), status
 
 
 @account.route("/account")

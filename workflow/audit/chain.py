@@ -8,6 +8,7 @@ replaying the events (state, form data per step, co-signatures, signers, version
 direct UPDATE of ``cases.state`` or ``cases.data`` is reported too."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,11 @@ def insert_events(events: list[dict[str, Any]]) -> None:
 
 
 _INSERT = AuditEvent.__table__.insert()
+
+
+# Further chains kept per case by other areas (a case's comments), registered from the
+# app factory: fn(scope_paths) -> (rows checked, problems); ``verify`` runs each.
+CHAIN_CHECKS: list[Callable[[list[str] | None], tuple[int, list[Problem]]]] = []
 
 
 @dataclass
@@ -221,6 +227,8 @@ def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int,
     from workflow.audit import funds  # it builds on this module's chain check
 
     problems += funds.verify(scope_paths, checkpoint)[1]
+    for check in CHAIN_CHECKS:
+        problems += check(scope_paths)[1]
     return checked, problems
 
 

@@ -8,6 +8,7 @@ and commits, all in one transaction. Any failure rolls everything back.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -34,6 +35,10 @@ from workflow.notices import operations as notices
 from workflow.settings.lookup import memo as settings_memo
 
 MAX_OPINION = 2000
+# Called with (cases, their new events' values) in the transaction that writes them, just
+# before the commit: another area reacts to what happened (notifications) and its rows
+# land with the sign-off or not at all. Registered from the app factory.
+AFTER_EVENTS: list[Callable[[list[Case], list[dict[str, Any]]], None]] = []
 
 
 def create_case(procedure: str, subject_id: int, actor: User, *, role: str | None = None) -> Case:
@@ -107,6 +112,8 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
                        for case, event in zip(cases, events, strict=True))
         db.session.execute(TRAIL_START, [{"_id": e["case_id"], "trail_head": e["hash"]}
                                          for e in events])
+        for hook in AFTER_EVENTS:
+            hook(cases, events)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -191,6 +198,8 @@ def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
         insert_events([event for _, event in results])
         tallies.record((case, event["from_state"], event["to_state"], event["at"])
                        for case, (_, event) in zip(cases, results, strict=True))
+        for hook in AFTER_EVENTS:
+            hook(cases, [event for _, event in results])
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

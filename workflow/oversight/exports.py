@@ -27,6 +27,9 @@ from workflow.oversight.rules import RULES
 from workflow.spreadsheets import append_row
 
 MAX_CASES = 500
+# Further sheets of the Excel export that other areas keep per case (the comments, 批注):
+# fn(cases) -> (sheet title, header, rows); registered from the app factory.
+EXTRA_SHEETS: list = []
 COLUMNS = ("案件编号", "校验码", "案件", "序号", "时间", "办理人", "角色", "地区", "操作", "意见",
            "由环节", "至环节", "填报内容", "哈希")
 
@@ -86,6 +89,12 @@ def trail_xlsx(cases: list[Case]) -> bytes:
                                e.actor_name, row["role"], e.jurisdiction_name,
                                e.action_title, e.opinion, row["from"], row["to"],
                                values_text(row["values"]), e.hash])
+    for extra in EXTRA_SHEETS:
+        title, header, rows = extra(cases)
+        more = book.create_sheet(title)
+        append_row(more, header)
+        for values in rows:
+            append_row(more, values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

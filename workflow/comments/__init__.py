@@ -1,0 +1,18 @@
+"""Comments (批注) on a case: threaded, with @mentions, on their own hash chain per case."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the comment routes, the chain check `flask audit verify` runs and the
+    comments sheet of the auditors' trail export."""
+    from workflow.audit import chain
+    from workflow.comments import operations, views
+    from workflow.oversight import exports
+
+    if operations.verify not in chain.CHAIN_CHECKS:
+        chain.CHAIN_CHECKS.append(operations.verify)
+    if operations.export_sheet not in exports.EXTRA_SHEETS:
+        exports.EXTRA_SHEETS.append(operations.export_sheet)
+    views.init_views(app)
