@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal, select
-
-from workflow.auth.models import RoleAssignment, User
 from workflow.cases import operations as case_operations
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.engine.definitions import Definition
-from workflow.jurisdictions.models import Jurisdiction
-from workflow.notifications.operations import notify
+from workflow.notifications.operations import Handlers, notify
 
 OBJECTION_EFFECTS = {"record_objection"}
 
@@ -25,18 +21,11 @@ def register() -> None:
         case_operations.AFTER_EVENTS.append(after_events)
 
 
-def handlers(case: Case, definition: Definition, state: str, *, but: int | None = None):
-    """A SELECT of the active users whose role may act in ``state`` in a place that
-    contains the case's (the to-do's own rule, workflow/cases/queries.todo_query)."""
-    roles = sorted({r for a in definition.actions_in(state) for r in a.eligible_roles})
-    query = (select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id)
-             .join(Jurisdiction, Jurisdiction.id == RoleAssignment.jurisdiction_id)
-             .where(RoleAssignment.role.in_(roles), User.active.is_(True),
-                    literal(case.jurisdiction_path).startswith(Jurisdiction.path))
-             .distinct())
-    if but is not None:
-        query = query.where(RoleAssignment.user_id != but)
-    return query if roles else None
+def handlers(case: Case, definition: Definition, state: str, *,
+             but: int | None = None) -> Handlers | None:
+    """Who may act in ``state`` on ``case`` (see ``Handlers``), or None when no role may."""
+    roles = tuple(sorted({r for a in definition.actions_in(state) for r in a.eligible_roles}))
+    return Handlers(roles, case.jurisdiction_path, but) if roles else None
 
 
 def after_events(cases: list[Case], events: list[dict[str, Any]]) -> None:
