@@ -47,6 +47,8 @@ def county(client, world):
                               ("clerk", "submit_appraisal", GOOD_APPRAISAL),
                               ("clerk", "verify", {})]:
         ok(apis[who].act(exit_case, action, data))
+    # A 批注 on its own sealed chain: handed on with the case and re-sealed with it.
+    ok(apis["clerk"].post(f"/api/v1/cases/{exit_case}/comments", json={"body": "收入已核实"}), 201)
     renovation = start_renovation(apis, make_house(world.households[1]))
     db.session.commit()
     to_county_approval(apis, renovation)

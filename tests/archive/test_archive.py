@@ -176,6 +176,8 @@ def test_another_key_is_refused_unless_resealed_with_the_senders_key(
     verify = receiver.cli("audit", "verify")
     assert verify.exit_code == 0, verify.output
     with receiver.context():
+        comments = db.session.execute(text("SELECT body FROM case_comments")).scalars().all()
+        assert comments == ["收入已核实"]  # re-sealed: verify above checked its seal
         event = db.session.execute(select(AdminEvent).where(
             AdminEvent.action == "archive_imported")).scalar_one()
         assert event.data["resealed"] is True and event.data["sender_key_id"] == sender_id

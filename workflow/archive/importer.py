@@ -26,13 +26,20 @@ from workflow.archive.operations import file_sha256 as _file_sha256
 from workflow.archive.operations import schema_revision
 from workflow.archive.tables import USER_COLUMNS, ArchiveError, decode, primary_key, rule, tables
 from workflow.audit import admin, keys
-from workflow.audit.models import AdminEvent, AuditEvent, FundEvent, RegisterEvent
+from workflow.audit.models import ChainedEvent
 from workflow.evidence.operations import storage_path
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 
 BATCH = 500
-CHAINS = (AuditEvent, RegisterEvent, FundEvent, AdminEvent)
+
+
+def chains() -> list[type]:
+    """Every sealed chain's model (trail, register, funds, administration, and what other
+    areas add, e.g. case comments): each imported seal is checked and re-sealed."""
+    return [m for m in ChainedEvent.__subclasses__() if hasattr(m, "__table__")]
+
+
 FRESH_ONLY = "档案只能导入到新建的空数据库（flask db upgrade 之后、其他操作之前）"
 
 
@@ -260,7 +267,7 @@ def _store_files(archive, manifest: dict[str, Any]) -> list[str]:
 
 def _reseal(ids: dict[str, list], sender_key: bytes) -> None:
     """Check every imported seal under the sender's key, then seal under this one's."""
-    for model in CHAINS:
+    for model in chains():
         table = model.__table__
         imported = ids.get(table.name, [])
         for start in range(0, len(imported), BATCH):

@@ -64,6 +64,8 @@ RULES: dict[str, Rule] = {
     "subsidy_payments": _parent("case_id", "cases"),
     "archive_files": _parent("case_id", "cases"),
     "objections": _parent("notice_id", "notices"),
+    "case_comments": _parent("case_id", "cases"),  # 批注: part of the case's record
+    "case_comment_chains": _parent("case_id", "cases"),
     "house_appraisals": _parent("house_id", "houses"),
     "fund_allocations": _parent("source_id", "fund_sources"),
     "fund_disbursements": _parent("allocation_id", "fund_allocations"),
@@ -79,6 +81,10 @@ RULES: dict[str, Rule] = {
     "jobs": _skip("后台任务只在本系统运行，不移交"),
     "job_files": _skip("任务生成的文件可在接收方重新生成，不移交"),
     "user_sessions": _skip("登录会话只在本系统有效，不移交"),
+    "cache_generations": _skip("缓存版本标记只在本系统有效，不移交"),
+    "calendar_days": _skip("节假日与调休补充是全系统设置，由接收方自行维护，不移交"),
+    "notifications": _skip("通知是本系统用户的提醒，不移交"),
+    "notification_preferences": _skip("通知偏好是本系统用户的设置，不移交"),
 }
 # Columns naming an evidence file in the upload folder by its SHA-256 (--with-files).
 EVIDENCE = {"attachments": "sha256", "village_populations": "evidence_sha256"}
