@@ -33,6 +33,16 @@ class Config:
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'workflow.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # The daily digest e-mail of unread notifications (workflow/notifications/digest.py):
+    # sent through this SMTP server, none while SMTP_HOST is unset. The password comes from
+    # the environment only.
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = int(_env("SMTP_PORT", "25"))
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
+    SMTP_TIMEOUT_SECONDS = int(_env("SMTP_TIMEOUT_SECONDS", "30"))
+    MAIL_FROM = _env("MAIL_FROM", "noreply@localhost")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
     STATES_FOLDER = _env("STATES_FOLDER", str(ROOT / "states"))
     FORMS_FOLDER = _env("FORMS_FOLDER", str(ROOT / "forms"))

@@ -85,6 +85,7 @@ RULES: dict[str, Rule] = {
     "calendar_days": _skip("节假日与调休补充是全系统设置，由接收方自行维护，不移交"),
     "notifications": _skip("通知是本系统用户的提醒，不移交"),
     "notification_preferences": _skip("通知偏好是本系统用户的设置，不移交"),
+    "notification_digests": _skip("摘要邮件的发送记录只在本系统有效，不移交"),
 }
 # Columns naming an evidence file in the upload folder by its SHA-256 (--with-files).
 EVIDENCE = {"attachments": "sha256", "village_populations": "evidence_sha256"}

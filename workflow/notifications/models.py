@@ -40,3 +40,19 @@ class NotificationPreference(db.Model):
                                          primary_key=True)
     kind: Mapped[str] = mapped_column(db.String(16), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class NotificationDigest(db.Model):
+    """One user's digest e-mail of one day (China time): the row is written and committed
+    before the message is sent, so a second run that day (another worker, a retry) finds
+    it and sends nothing; a failed send deletes it again."""
+
+    __tablename__ = "notification_digests"
+    __table_args__ = (db.UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[dt.date]
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    count: Mapped[int] = mapped_column(default=0)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from workflow.api import openapi
 from workflow.documents.views import reader_required
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import csrf, db
 from workflow.notifications import operations as ops
 
@@ -49,6 +50,23 @@ def read_all() -> Response:
     done = ops.mark_all_read(current_user)
     flash(f"已将 {done} 条通知标为已读", "success")
     return redirect(url_for("notifications.page"))
+
+
+@pages.post("/account/notification-email")
+@login_required
+def email() -> Response | tuple[str, int]:
+    """The account page's digest address: saved, cleared when empty, else the page again
+    with the error beside the field (nothing saved)."""
+    from workflow.admin.account_views import _page
+    from workflow.notifications.digest import set_email
+
+    try:
+        saved = set_email(current_user, request.form.get("email", ""))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _page(exc.errors, 422)
+    flash("摘要邮件地址已保存" if saved else "已取消每日摘要邮件", "success")
+    return redirect(url_for("account.show") + "#notification-preferences")
 
 
 @pages.post("/account/notifications")
