@@ -64,6 +64,26 @@ def test_a_new_to_do_notifies_the_next_levels_users_once(apis, world):
     assert len(rows("township", "todo")) == 1
 
 
+def test_a_to_do_handled_by_a_colleague_is_no_longer_unread(apis, world):
+    make_user("township2", ("township_reviewer", world.places["pianling"]))
+    db.session.commit()
+    case_id = at_township(apis, world)
+    assert [n.read_at for n in rows("township2", "todo")] == [None]
+    assert apis["township"].act(case_id, "township_approve_with_notice",
+                                {"files_complete": True, "spot_checked": True}).status_code == 200
+    # The colleague's notice of the step the case left is settled; the notice of the
+    # step it entered (乡镇公示, theirs too) is the only unread one.
+    first, entered = rows("township2", "todo")
+    assert first.read_at is not None and entered.read_at is None
+    assert "乡镇公示" in entered.text
+    from workflow.auth.models import User
+    assert ops.unread_count(db.session.get(User, _id("township2"))) == 1
+    # An event that leaves the case in its step (an objection recorded) settles nothing.
+    assert apis["township"].act(case_id, "record_township_objection",
+                                {"content": "有车辆"}).status_code == 200
+    assert rows("township2", "todo")[1].read_at is None
+
+
 def test_a_return_notifies_the_submitter_and_an_objection_the_handlers(apis, world):
     case_id = at_township(apis, world)
     assert apis["township"].act(case_id, "township_approve_with_notice",

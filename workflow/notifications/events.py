@@ -10,7 +10,7 @@ from workflow.cases import operations as case_operations
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.engine.definitions import Definition
-from workflow.notifications.operations import Handlers, notify
+from workflow.notifications.operations import Handlers, notify, settle_todos
 
 OBJECTION_EFFECTS = {"record_objection"}
 
@@ -39,6 +39,8 @@ def after_events(cases: list[Case], events: list[dict[str, Any]]) -> None:
         actor = event["actor_id"]
         to_state = event["to_state"]
         moved = event["from_state"] != to_state
+        if moved and event["seq"] > 1:
+            settle_todos(case.id)
         if moved and (users := handlers(case, definition, to_state, but=actor)) is not None:
             notify(users, "todo", key, f"新的待办：{case.title}，"
                    f"待「{definition.state_title(to_state)}」", case_id=case.id, link=link)

@@ -73,6 +73,18 @@ def notify(recipients: Handlers | list[int] | tuple[int, ...] | set[int], kind: 
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
+# Built once: the unread to-do notices of one case (the ``case_id`` index serves it).
+_SETTLE = (update(Notification.__table__)
+           .where(Notification.case_id == bindparam("settled_case"), Notification.kind == "todo",
+                  Notification.read_at.is_(None))
+           .values(read_at=bindparam("settled_at")))
+
+
+def settle_todos(case_id: int) -> None:
+    """Mark read the unread 新的待办 notices of a case that has just left its step: the
+    to-do they announced is gone (handled by the reader or a colleague), and an unread
+    count above the to-do list's length only misleads. Nothing committed."""
+    db.session.execute(_SETTLE, {"settled_case": case_id, "settled_at": clock.utcnow()})
 
 
 def _recipients(shape: str):
@@ -122,7 +134,8 @@ def listing(user: User, *, unread_only: bool = False, limit: int = 100) -> list[
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return list(db.session.execute(
-        query.order_by(Notification.id.desc()).limit(limit)).scalars())
+        query.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)).scalars())
 
 
 def mark_read(user: User, notification_id: Any) -> Notification:
