@@ -60,7 +60,9 @@ def test_bad_input_on_the_page_names_the_field_and_writes_nothing(client, world,
 def test_only_an_administrator_of_the_top_place_sets_the_calendar(client, world, city_admin):
     login(client, "admin")  # the county's administrator reads, cannot set
     page = client.get("/admin/calendar")
-    assert page.status_code == 200 and 'id="c-submit"' not in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="c-submit"' not in text
+    assert 'id="calendar-who"' in text  # told who may
     response = client.post("/admin/calendar", data={
         "day": "2027-02-08", "kind": "holiday", "name": "春节",
         "csrf_token": csrf(client, "/admin/calendar")})
