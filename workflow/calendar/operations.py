@@ -4,7 +4,6 @@ administration-trail event committed together."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlalchemy import select
@@ -13,13 +12,13 @@ from workflow.audit import admin
 from workflow.auth.models import User
 from workflow.calendar.models import KINDS, CalendarDay
 from workflow.engine.errors import Forbidden, Invalid
+from workflow.engine.fields import plain_text
 from workflow.extensions import db
 from workflow.settings.operations import may_set, top_place
 
 admin.actions({"calendar_set": "设置节假日", "calendar_removed": "删除节假日设置"})
 
 YEARS = (2000, 2100)
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LABELS = {"day": "日期", "kind": "类型", "name": "名称", "reason": "说明"}
 LIMITS = {"name": 64, "reason": 500}
 
@@ -52,19 +51,8 @@ def parse_kind(raw: Any) -> str:
 
 
 def _text(field: str, raw: Any, *, required: bool) -> str:
-    label = LABELS[field]
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        raise _invalid(field, f"「{label}」须为文字")
-    text = raw.strip()
-    if CONTROL.search(text):
-        raise _invalid(field, f"「{label}」不能含有控制字符")
-    if required and not text:
-        raise _invalid(field, f"请填写「{label}」（如 春节）")
-    if len(text) > LIMITS[field]:
-        raise _invalid(field, f"「{label}」最多 {LIMITS[field]} 个字")
-    return text
+    return plain_text(field, LABELS[field], raw, limit=LIMITS[field], required=required,
+                      hint="（如 春节）")
 
 
 def _trail_place(actor: User):

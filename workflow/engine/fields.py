@@ -15,6 +15,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from workflow.engine.errors import Invalid
+
 MAX_ID = 2**31 - 1  # PostgreSQL integer, the narrowest id column on either database
 MAX_DECIMAL = Decimal(10) ** 15  # above every amount and measure the forms hold
 _INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
@@ -123,3 +125,29 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         return utc_iso(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_text(field: str, label: str, raw: Any, *, limit: int, required: bool = False,
+               hint: str = "") -> str:
+    """One line or paragraph typed by an official (a name, a 文号, a reason), stripped;
+    ``Invalid`` naming ``label`` when it is not text, holds control characters (NUL breaks
+    PostgreSQL), is missing while ``required`` (with ``hint``, e.g. "（如 春节）") or is
+    longer than ``limit`` characters."""
+    def invalid(message: str) -> Invalid:
+        return Invalid(message, {field: [message]})
+
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise invalid(f"「{label}」须为文字")
+    text = raw.strip()
+    if _CONTROL.search(text):
+        raise invalid(f"「{label}」不能含有控制字符")
+    if required and not text:
+        raise invalid(f"请填写「{label}」{hint}")
+    if len(text) > limit:
+        raise invalid(f"「{label}」最多 {limit} 个字")
+    return text

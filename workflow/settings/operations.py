@@ -12,7 +12,7 @@ from sqlalchemy import select
 from workflow.audit import admin
 from workflow.auth.models import User
 from workflow.engine.errors import Forbidden, Invalid
-from workflow.engine.fields import parse_int, to_decimal
+from workflow.engine.fields import parse_int, plain_text, to_decimal
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.settings.keys import Spec, spec
@@ -23,7 +23,6 @@ admin.actions({"setting_set": "设置参数"})
 
 YEARS = (2000, 2100)
 MONTH_DAY = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LIMITS = {"document": 128, "reason": 500}
 LABELS = {"key": "参数", "value": "数值", "year": "年度", "on": "施行日期", "place": "地区",
           "document": "文号", "reason": "说明"}
@@ -108,19 +107,8 @@ def _invalid(field: str, message: str) -> Invalid:
 
 
 def _text(field: str, raw: Any, *, required: bool) -> str:
-    label = LABELS[field]
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        raise _invalid(field, f"「{label}」须为文字")
-    text = raw.strip()
-    if CONTROL.search(text):
-        raise _invalid(field, f"「{label}」不能含有控制字符")
-    if required and not text:
-        raise _invalid(field, f"请填写「{label}」（设置该参数的文件文号）")
-    if len(text) > LIMITS[field]:
-        raise _invalid(field, f"「{label}」最多 {LIMITS[field]} 个字")
-    return text
+    return plain_text(field, LABELS[field], raw, limit=LIMITS[field], required=required,
+                      hint="（设置该参数的文件文号）")
 
 
 def _when(one: Spec, year: Any, on: Any) -> tuple[int | None, dt.date | None]:
