@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from workflow.audit.admin import as_cli
 from workflow.extensions import db
 
 procedures_cli = AppGroup("procedures", help="流程定义")
@@ -33,20 +34,6 @@ def procedures_check() -> None:
     click.echo(f"ok  {len(catalog.forms)} forms")
 
 
-def _as_cli(change, *args):
-    """An administration operation as the command line (on the administration trail as
-    服务器命令行); its refusal as a message."""
-    from workflow.audit.admin import cli_actor
-    from workflow.engine.errors import WorkflowError
-
-    try:
-        return change(cli_actor(), *args)
-    except WorkflowError as exc:
-        db.session.rollback()
-        details = [m for messages in exc.errors.values() for m in messages]
-        raise click.ClickException("；".join(details or [exc.message])) from None
-
-
 @users_cli.command("create")
 @click.argument("name")
 @click.option("--password", required=True)
@@ -60,7 +47,7 @@ def users_create(name: str, password: str, role: str, code: str, display_name: s
     characters, not the user name, not a common password)."""
     from workflow.admin import operations
 
-    _as_cli(operations.create_user, {"username": name, "display_name": display_name or name,
+    as_cli(operations.create_user, {"username": name, "display_name": display_name or name,
                                      "role": role, "jurisdiction": code,
                                      "department": department}, password)
     click.echo(f"created {name} as {role} over {code}")
@@ -79,7 +66,7 @@ def users_grant(name: str, role: str, code: str, department: str | None) -> None
     user = db.session.execute(db.select(User).filter_by(username=name)).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"no user {name}")
-    _as_cli(operations.grant, user, {"role": role, "jurisdiction": code,
+    as_cli(operations.grant, user, {"role": role, "jurisdiction": code,
                                      "department": department})
     click.echo(f"granted {role} over {code} to {name}")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from sqlalchemy import select
 
 from workflow import clock
@@ -23,6 +24,7 @@ from workflow.audit import anchors
 from workflow.audit.chain import Problem, chain_problems
 from workflow.audit.models import GENESIS, AdminEvent, seal
 from workflow.auth.models import User
+from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.jurisdictions.scope import paths_filter, scope_filter
@@ -88,6 +90,22 @@ def cli_actor() -> User:
         db.session.add(user)
         db.session.flush()
     return user
+
+
+def refusal(exc: WorkflowError) -> click.ClickException:
+    """A refused operation as a command's error message: every field's reason."""
+    details = [m for messages in exc.errors.values() for m in messages]
+    return click.ClickException("；".join(details or [exc.message]))
+
+
+def as_cli(change, *args, **kwargs):
+    """Call an administration operation ``change(actor, ...)`` as the command line (on
+    the trail as 服务器命令行); a refusal rolls back and becomes the command's error."""
+    try:
+        return change(cli_actor(), *args, **kwargs)
+    except WorkflowError as exc:
+        db.session.rollback()
+        raise refusal(exc) from None
 
 
 def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from workflow.audit.admin import as_cli
 from workflow.auth.models import User
-from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 
 
@@ -18,18 +18,6 @@ def _user(name: str) -> User:
     return user
 
 
-def _run(change, *args):
-    """Call an administration operation as the command line; its refusal as a message."""
-    from workflow.audit.admin import cli_actor
-
-    try:
-        return change(cli_actor(), *args)
-    except WorkflowError as exc:
-        db.session.rollback()
-        details = [m for messages in exc.errors.values() for m in messages]
-        raise click.ClickException("；".join(details or [exc.message])) from None
-
-
 @click.command("password")
 @click.argument("name")
 @click.password_option("--password", help="asked for when not given")
@@ -38,7 +26,7 @@ def users_password(name: str, password: str) -> None:
     password); every session and API token of the user ends."""
     from workflow.admin import operations
 
-    _run(operations.set_password, _user(name), password)
+    as_cli(operations.set_password, _user(name), password)
     click.echo(f"password of {name} changed; its sessions and API tokens ended")
 
 
@@ -48,7 +36,7 @@ def users_deactivate(name: str) -> None:
     """Refuse the user's logins from now on; its sessions and API tokens end."""
     from workflow.admin import operations
 
-    _run(operations.deactivate, _user(name))
+    as_cli(operations.deactivate, _user(name))
     click.echo(f"{name} deactivated; its sessions and API tokens ended")
 
 
@@ -59,7 +47,7 @@ def users_reset_password(name: str) -> None:
     its sessions and API tokens end."""
     from workflow.admin import operations
 
-    password = _run(operations.reset_password, _user(name))
+    password = as_cli(operations.reset_password, _user(name))
     click.echo(f"one-time password of {name} (shown only now; to be changed at the next "
                f"login): {password}")
 
@@ -77,7 +65,7 @@ def users_revoke(name: str, role: str, code: str) -> None:
                 if a.role == role and a.jurisdiction.code == code), None)
     if row is None:
         raise click.ClickException(f"{name} has no role {role} over {code}")
-    _run(operations.revoke, user, row.id)
+    as_cli(operations.revoke, user, row.id)
     click.echo(f"revoked {role} over {code} from {name}")
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from workflow.audit.admin import as_cli, refusal
 from workflow.calendar import operations as ops
 from workflow.calendar import workdays
 from workflow.engine.errors import WorkflowError
-from workflow.extensions import db
 
 calendar_cli = AppGroup("calendar", help="Working-day calendar (节假日与调休).")
-
-
-def _refusal(exc: WorkflowError) -> click.ClickException:
-    details = [m for messages in exc.errors.values() for m in messages]
-    return click.ClickException("；".join(details or [exc.message]))
 
 
 @calendar_cli.command("add")
@@ -25,13 +20,7 @@ def _refusal(exc: WorkflowError) -> click.ClickException:
 @click.option("--reason", default="", help="说明 (e.g. the State Council notice)")
 def calendar_add(day, kind, name, reason) -> None:
     """Declare DAY (YYYY-MM-DD) a KIND (法定节假日|holiday or 调休上班日|workday) named NAME."""
-    from workflow.audit.admin import cli_actor
-
-    try:
-        row = ops.set_day(cli_actor(), day, kind, name, reason)
-    except WorkflowError as exc:
-        db.session.rollback()
-        raise _refusal(exc) from None
+    row = as_cli(ops.set_day, day, kind, name, reason)
     click.echo(f"{row.day}\t{row.kind_title}\t{row.name}")
 
 
@@ -40,13 +29,7 @@ def calendar_add(day, kind, name, reason) -> None:
 @click.option("--reason", default="", help="说明")
 def calendar_remove(day, reason) -> None:
     """Remove the addition for DAY."""
-    from workflow.audit.admin import cli_actor
-
-    try:
-        ops.remove_day(cli_actor(), day, reason)
-    except WorkflowError as exc:
-        db.session.rollback()
-        raise _refusal(exc) from None
+    as_cli(ops.remove_day, day, reason)
     click.echo(f"removed {day}")
 
 
@@ -71,7 +54,7 @@ def calendar_after(day, days) -> None:
     try:
         start = ops.parse_day(day)
     except WorkflowError as exc:
-        raise _refusal(exc) from None
+        raise refusal(exc) from None
     calendar = workdays.load()
     click.echo(calendar.add(start, days).isoformat())
     for year in sorted(calendar.fallback_years):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from workflow.engine.errors import WorkflowError
+from workflow.audit.admin import as_cli
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.settings import operations as ops
@@ -14,11 +14,6 @@ from workflow.settings.keys import spec
 from workflow.settings.lookup import python_value
 
 settings_cli = AppGroup("settings", help="Settings by year and place (参数设置).")
-
-
-def _refusal(exc: WorkflowError) -> click.ClickException:
-    details = [m for messages in exc.errors.values() for m in messages]
-    return click.ClickException("；".join(details or [exc.message]))
 
 
 @settings_cli.command("set")
@@ -31,14 +26,8 @@ def _refusal(exc: WorkflowError) -> click.ClickException:
 @click.option("--reason", default="", help="说明")
 def settings_set(key, value, year, on, place, document, reason) -> None:
     """Set KEY to VALUE (a list: comma-separated choices)."""
-    from workflow.audit.admin import cli_actor
-
-    try:
-        row = ops.set_setting(cli_actor(), key, value, year=year, on=on, place=place,
-                              document=document, reason=reason)
-    except WorkflowError as exc:
-        db.session.rollback()
-        raise _refusal(exc) from None
+    row = as_cli(ops.set_setting, key, value, year=year, on=on, place=place,
+                 document=document, reason=reason)
     one = spec(row.key)
     when = row.year if row.year is not None else f"from {row.effective_on}"
     where = row.place.code if row.place else "installation-wide"
