@@ -30,7 +30,9 @@ def _password_first():
     return None
 
 
-def _page(errors: dict | None = None, status: int = 200):
+def account_page(errors: dict | None = None, status: int = 200):
+    """我的账号 for the current user, with ``errors`` from a refused form (another area's
+    form on the page, e.g. the digest address, re-renders it the same way)."""
     user = current_user._get_current_object()
     return render_template(
         "account/show.html", errors=errors or {}, due=ops.change_due(user),
@@ -43,22 +45,22 @@ def _page(errors: dict | None = None, status: int = 200):
 @account.route("/account")
 @login_required
 def show():
-    return _page()
+    return account_page()
 
 
 @account.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password():
     if request.method == "GET":
-        return _page()
+        return account_page()
     user = current_user._get_current_object()
     if request.form.get("new_password", "") != request.form.get("confirm_password", ""):
-        return _page({"confirm_password": ["两次输入的「新密码」不一致"]}, 422)
+        return account_page({"confirm_password": ["两次输入的「新密码」不一致"]}, 422)
     try:
         ops.change_password(user, {k: request.form.get(k, "") for k in
                                    ("current_password", "new_password")})
     except WorkflowError as exc:
-        return _page(exc.errors or {"_": [exc.message]}, 422)
+        return account_page(exc.errors or {"_": [exc.message]}, 422)
     sessions.start(user)  # every session ended with the old password; this one goes on
     flash("密码已修改；其他设备上的登录和 API 令牌已失效", "success")
     return redirect(url_for("cases.todo"))

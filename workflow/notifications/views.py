@@ -57,14 +57,14 @@ def read_all() -> Response:
 def email() -> Response | tuple[str, int]:
     """The account page's digest address: saved, cleared when empty, else the page again
     with the error beside the field (nothing saved)."""
-    from workflow.admin.account_views import _page
+    from workflow.admin.account_views import account_page
     from workflow.notifications.digest import set_email
 
     try:
         saved = set_email(current_user, request.form.get("email", ""))
     except WorkflowError as exc:
         db.session.rollback()
-        return _page(exc.errors, 422)
+        return account_page(exc.errors, 422)
     flash("摘要邮件地址已保存" if saved else "已取消每日摘要邮件", "success")
     return redirect(url_for("account.show") + "#notification-preferences")
 
