@@ -3,45 +3,20 @@ unread count rise in the top bar, opens the notification and lands on the commen
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.cases.test_household_exit import start
 from tests.factories import Api
-from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
-PORTS = range(5220, 5240)  # this test's own ports on the shared machine
 
 
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    """The app on the first free port of PORTS, in a thread; yields its base URL."""
-    httpd = None
-    for port in PORTS:
-        try:
-            httpd = make_server("127.0.0.1", port, app, threaded=True)
-            break
-        except OSError:
-            continue
-    assert httpd is not None, "no free port in 5220-5239"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-def test_a_comment_with_a_mention_shows_in_the_mentioned_users_top_bar(server, client, world):
+def test_a_comment_with_a_mention_shows_in_the_mentioned_users_top_bar(server, client, world):  # noqa: F811
     case_id = start({"clerk": Api(client, "clerk")}, world)
     expect = playwright_api.expect
     with playwright_api.sync_playwright() as p:
