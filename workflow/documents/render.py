@@ -47,8 +47,9 @@ def _pdf_folder() -> Path:
     return Path(current_app.root_path, current_app.template_folder or "templates", "pdf")
 
 
-def _styles() -> tuple[CSS, FontConfiguration]:
-    """The process's parsed stylesheet and font configuration (built on first use)."""
+def _styles() -> tuple[CSS, FontConfiguration, CSS]:
+    """The process's parsed stylesheet, font configuration and user-agent stylesheet
+    (templates/pdf/ua.css), built on first use."""
     with _LOCK:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
@@ -66,7 +67,7 @@ def _styles() -> tuple[CSS, FontConfiguration]:
                           css=CSS(string=text, font_config=font_config,
                                   url_fetcher=LocalFetcher()),
                           ua=CSS(string=ua_path.read_text(encoding="utf-8")))
-        return _STATE["css"], _STATE["font_config"]
+        return _STATE["css"], _STATE["font_config"], _STATE["ua"]
 
 
 def warm_up() -> None:
@@ -74,10 +75,11 @@ def warm_up() -> None:
     sheet, so that what stays cached for its life is made before it freezes the heap)."""
     from workflow.documents.weasy import LeanHTML, LocalFetcher
 
-    css, font_config = _styles()
+    css, font_config, ua = _styles()
     with _LOCK:
         LeanHTML(string="<html><body><p>审批表</p><h1>审批表</h1></body></html>",
-                 url_fetcher=LocalFetcher()).render(stylesheets=[css], font_config=font_config)
+                 url_fetcher=LocalFetcher(), ua=ua).render(stylesheets=[css],
+                                                           font_config=font_config)
 
 
 def layout(template: str, **context: Any) -> Document:
@@ -85,9 +87,9 @@ def layout(template: str, **context: Any) -> Document:
     from workflow.documents.weasy import LeanHTML, LocalFetcher
 
     html = _BETWEEN_TAGS.sub("><", render_template(template, **context))
-    css, font_config = _styles()
+    css, font_config, ua = _styles()
     with _LOCK:
-        return LeanHTML(string=html, url_fetcher=LocalFetcher()).render(
+        return LeanHTML(string=html, url_fetcher=LocalFetcher(), ua=ua).render(
             stylesheets=[css], font_config=font_config)
 
 

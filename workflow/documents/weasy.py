@@ -1,16 +1,16 @@
 """The WeasyPrint classes the documents use, apart from render.py so that importing
 render (every area that prints does, at app start) does not import WeasyPrint; render's
-functions import this module on the first document."""
+functions import this module on the first document. It imports nothing of render: the
+parsed user-agent stylesheet is handed in."""
 from __future__ import annotations
 
 import re
 from xml.etree import ElementTree
 
 import cssselect2
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from workflow.documents import render
 from workflow.documents.fonts import FONT_DIR
 
 _DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
@@ -24,7 +24,8 @@ class LeanHTML(HTML):
     stylesheet for just those lays a sheet out about 10 % faster.
     """
 
-    def __init__(self, string: str, url_fetcher: URLFetcher) -> None:
+    def __init__(self, string: str, url_fetcher: URLFetcher, ua: CSS) -> None:
+        self._ua = ua  # parsed once per process, by render._styles
         try:
             # Our own templates' output; every value in it is escaped by Jinja, so it holds no
             # DTD or entity declaration of anyone else's.
@@ -38,7 +39,7 @@ class LeanHTML(HTML):
         self.etree_element = self.wrapper_element.etree_element
 
     def _ua_stylesheets(self, *args, **kwargs):
-        return [render._STATE["ua"]]  # parsed once, in render._styles
+        return [self._ua]
 
 
 class LocalFetcher(URLFetcher):
