@@ -53,9 +53,16 @@ def insert_events(events: list[dict[str, Any]]) -> None:
 _INSERT = AuditEvent.__table__.insert()
 
 
-# Further chains kept per case by other areas (a case's comments), registered from the
-# app factory: fn(scope_paths) -> (rows checked, problems); ``verify`` runs each.
-CHAIN_CHECKS: list[Callable[[list[str] | None], tuple[int, list[Problem]]]] = []
+# Further chains kept by other areas (fund sources, a case's comments), registered from
+# the app factory with ``register_check``: fn(scope_paths, checkpoint) -> (rows checked,
+# problems), the checkpoint being the latest external anchor or None; ``verify`` runs each.
+CHAIN_CHECKS: list[Callable[[list[str] | None, Any], tuple[int, list[Problem]]]] = []
+
+
+def register_check(check: Callable[[list[str] | None, Any], tuple[int, list[Problem]]]) -> None:
+    """Have ``flask audit verify`` run ``check`` too (once, however often it is named)."""
+    if check not in CHAIN_CHECKS:
+        CHAIN_CHECKS.append(check)
 
 
 @dataclass
@@ -224,11 +231,8 @@ def verify(scope_paths: list[str] | None = None, batch: int = 500) -> tuple[int,
     problems += [Problem(f"案件 {cid}", None, f"案件记录缺失：检查点记有其 {n} 条留痕记录，"
                          "案件及其留痕被删除") for cid, n in anchored.items()
                  if cid not in orphans]
-    from workflow.audit import funds  # it builds on this module's chain check
-
-    problems += funds.verify(scope_paths, checkpoint)[1]
     for check in CHAIN_CHECKS:
-        problems += check(scope_paths)[1]
+        problems += check(scope_paths, checkpoint)[1]
     return checked, problems
 
 

@@ -11,8 +11,7 @@ def init_app(app: Flask) -> None:
     from workflow.comments import operations, views
     from workflow.oversight import exports
 
-    if operations.verify not in chain.CHAIN_CHECKS:
-        chain.CHAIN_CHECKS.append(operations.verify)
+    chain.register_check(operations.verify)
     if operations.export_sheet not in exports.EXTRA_SHEETS:
         exports.EXTRA_SHEETS.append(operations.export_sheet)
     views.init_views(app)

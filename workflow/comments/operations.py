@@ -196,9 +196,11 @@ def export_sheet(cases: list[Case]) -> tuple[str, tuple[str, ...], list[list]]:
         for r in rows]
 
 
-def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
+def verify(scope_paths: list[str] | None = None,
+           checkpoint: Any = None) -> tuple[int, list[Problem]]:
     """Check every case's comment chain (within ``scope_paths``): order, hashes, seals and
-    the chain row's length and head; returns (comments checked, problems)."""
+    the chain row's length and head; returns (comments checked, problems). The external
+    ``checkpoint`` does not hold comment heads yet, so it is not consulted."""
     chains = select(CommentChain, Case.jurisdiction_path).join(
         Case, Case.id == CommentChain.case_id)
     rows = select(CaseComment).order_by(CaseComment.case_id, CaseComment.id)
