@@ -73,6 +73,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     docs_page.init_app(app)  # /api/v1/docs: Swagger UI from the packaged bundle
     from workflow.evidence.views import evidence, evidence_api
     from workflow.housing.views import housing, housing_api
+    from workflow.projects import edit_views as _project_edits  # noqa: F401 (joins the two)
     from workflow.projects.views import projects, projects_api
 
     for blueprint in (evidence, evidence_api, housing, housing_api, projects, projects_api):

@@ -1,6 +1,6 @@
 """Editing a project's proposal and proposing it again, in the browser and the API
 (thin: parse, call ``projects.operations``, render). Routes join the projects
-blueprints (imported at the end of ``projects.views``)."""
+blueprints (imported by the app factory before it registers them)."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,18 +17,13 @@ from workflow.jurisdictions.scope import get_in_scope
 from workflow.projects.models import CATEGORIES, NATURES, Project
 from workflow.projects.operations import (
     edit_project,
+    history,
     project_payload,
     resubmit_project,
 )
 from workflow.projects.schemas import ProjectCreateSchema, ResubmissionSchema
 from workflow.projects.views import form_payload, project_json, projects, projects_api
-from workflow.registry import editing
 from workflow.registry.edit_views import event_json
-
-
-def history(project: Project) -> list:
-    """The project's register events: its proposal and every edit, newest first."""
-    return editing.history(project.village_id, "project_id", project.id, "project_proposed")
 
 
 def _values(project: Project) -> dict[str, Any]:

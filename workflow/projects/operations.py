@@ -56,6 +56,11 @@ def project_payload(project: Project) -> dict[str, Any]:
             "performance_targets": list(project.performance_targets or [])}
 
 
+def history(project: Project) -> list:
+    """The project's register events: its proposal and every edit, newest first."""
+    return editing.history(project.village_id, "project_id", project.id, "project_proposed")
+
+
 def editable_refusal(project: Project) -> str | None:
     """Why a project cannot be edited now, or None: only a proposal (申报中) that no
     official is reviewing — never proposed, or back at 村级申报 (refused for missing

@@ -42,7 +42,7 @@ from workflow.funds.models import Allocation, Disbursement, FundSource
 from workflow.jurisdictions.scope import get_in_scope, places_in_scope, scope_filter
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
-from workflow.projects.operations import PROPOSERS, editable_refusal, register_project
+from workflow.projects.operations import PROPOSERS, editable_refusal, history, register_project
 from workflow.projects.schemas import AllocationRequestSchema
 from workflow.registry import editing
 
@@ -153,8 +153,6 @@ def show(project_id: int) -> str:
     ).scalars().all()
     # A start the project's state forbids (入库 twice, 出库 before 入库) is not offered.
     refusals = {key: start_refusals(store.current(key), project) for key in PROCEDURES}
-    from workflow.projects.edit_views import history
-
     events = history(project)
     can_edit = (bool(editing.may_edit(current_user, project.village, editing.PROJECT_FIELDS))
                 and editable_refusal(project) is None)
@@ -284,5 +282,3 @@ def api_assets():
          "income_sharing": a.income_sharing, "registered_on": a.registered_on.isoformat(),
          "village": a.village.name} for a in page.items]))
 
-
-from workflow.projects import edit_views  # noqa: E402,F401  (its routes join these blueprints)
