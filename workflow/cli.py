@@ -117,9 +117,11 @@ def audit_checkpoint() -> None:
                    err=True)
         sys.exit(1)
     path, counts = anchors.write()
+    others = "".join(f", {n} {kind}" for kind, n in counts.items()
+                     if kind not in ("cases", "villages", "funds", "admin"))
     click.echo(f"checkpoint written to {path}: {counts['cases']} cases, "
                f"{counts['villages']} villages, {counts['funds']} fund sources, "
-               f"{counts['admin']} administration chains")
+               f"{counts['admin']} administration chains{others}")
 
 
 @audit_cli.command("seal")

@@ -149,6 +149,35 @@ def test_tampering_a_comment_makes_audit_verify_fail(apis, world, app):
     assert db.session.get(Case, case_id).version == 1  # the comments never moved it
 
 
+def test_a_checkpoint_finds_a_deleted_last_comment_with_the_chain_row_set_back(
+        apis, world, app, tmp_path):
+    before = app.config["AUDIT_ANCHOR_FOLDER"]
+    app.config["AUDIT_ANCHOR_FOLDER"] = str(tmp_path / "anchors")
+    try:
+        case_id = start(apis, world)
+        comment(apis["clerk"], case_id, "原始批注")
+        comment(apis["township"], case_id, "第二条")
+        written = app.test_cli_runner().invoke(args=["audit", "checkpoint"])
+        assert written.exit_code == 0 and "1 comments" in written.output, written.output
+        first_hash = db.session.execute(text(
+            "SELECT hash FROM case_comments WHERE seq = 1")).scalar_one()
+        with db.engine.begin() as conn:  # the insider also sets the chain row back
+            conn.execute(text("DELETE FROM case_comments WHERE seq = 2"))
+            conn.execute(text("UPDATE case_comment_chains SET seq = 1, head = :h"),
+                         {"h": first_hash})
+        db.session.expire_all()
+        problems = [str(p) for p in verify()[1]]
+        assert any("批注" in p and "少于检查点" in p for p in problems), problems
+        with db.engine.begin() as conn:  # and then the whole thread with its chain row
+            conn.execute(text("DELETE FROM case_comments"))
+            conn.execute(text("DELETE FROM case_comment_chains"))
+        db.session.expire_all()
+        problems = [str(p) for p in verify()[1]]
+        assert any("批注链被删除" in p for p in problems), problems
+    finally:
+        app.config["AUDIT_ANCHOR_FOLDER"] = before
+
+
 def test_the_case_page_shows_the_thread_beside_the_trail(apis, world, as_user):
     case_id = start(apis, world)
     first = comment(apis["clerk"], case_id, "第一条 @helper").get_json()

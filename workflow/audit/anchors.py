@@ -4,7 +4,8 @@ The keyed seals (keys.py) stop an insider from rewriting history, but not from c
 it: deleting a chain's last events (or a whole case with its trail) and setting the head
 back leaves a chain whose every remaining seal is genuine. ``flask audit checkpoint``
 therefore writes, after a clean verify, the length and head of every chain (cases,
-villages' register chains, fund sources' chains, places' administration chains) as one
+villages' register chains, fund sources' chains, places' administration chains, and the
+chains other areas register with ``register_heads``, e.g. a case's comments) as one
 HMAC-signed JSON line appended to checkpoints.jsonl in WORKFLOW_AUDIT_ANCHOR_FOLDER
 (default instance/anchors), which the
 database's users cannot write. ``audit verify`` compares each chain with the latest good
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from workflow import clock
 from workflow.audit import keys
@@ -28,7 +30,17 @@ from workflow.funds.models import FundSource
 from workflow.jurisdictions.models import Jurisdiction
 
 FILE_NAME = "checkpoints.jsonl"
-KINDS = ("cases", "villages", "funds", "admin")
+KINDS = ["cases", "villages", "funds", "admin"]  # and the kinds areas register
+# Further kinds of chain: kind -> a function giving the SELECT of (owner id, length, head,
+# path) of every non-empty chain of that kind, ordered by owner id.
+HEAD_QUERIES: dict[str, Callable[[], Select]] = {}
+
+
+def register_heads(kind: str, query: Callable[[], Select]) -> None:
+    """Have checkpoints keep every chain of ``kind`` (see HEAD_QUERIES)."""
+    HEAD_QUERIES[kind] = query
+    if kind not in KINDS:
+        KINDS.append(kind)
 
 
 @dataclass
@@ -42,12 +54,12 @@ class Checkpoint:
     problems: list[str] = field(default_factory=list)
 
     def head(self, kind: str, owner_id: int) -> tuple[int, str] | None:
-        entry = self.heads[kind].get(owner_id)
+        entry = self.heads.get(kind, {}).get(owner_id)
         return (entry[0], entry[1]) if entry else None
 
     def owners(self, kind: str, scope_paths: list[str] | None) -> dict[int, int]:
         """Checkpointed owners of ``kind`` within ``scope_paths``: id -> length."""
-        return {i: n for i, (n, _, path) in self.heads[kind].items()
+        return {i: n for i, (n, _, path) in self.heads.get(kind, {}).items()
                 if scope_paths is None or any(path.startswith(p) for p in scope_paths)}
 
 
@@ -70,6 +82,7 @@ def current_heads() -> dict[str, list[list]]:
         "admin": select(Jurisdiction.id, Jurisdiction.admin_seq, Jurisdiction.admin_head,
                         Jurisdiction.path)
         .where(Jurisdiction.admin_seq > 0).order_by(Jurisdiction.id),
+        **{kind: query() for kind, query in HEAD_QUERIES.items()},
     }
     return {kind: [list(row) for row in db.session.execute(query).all()]
             for kind, query in queries.items()}

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from workflow import clock
 from workflow.audit.chain import Problem, chain_problems
@@ -196,11 +196,22 @@ def export_sheet(cases: list[Case]) -> tuple[str, tuple[str, ...], list[list]]:
         for r in rows]
 
 
+HEADS = "comments"  # the checkpoints' name for the comment chains
+
+
+def head_rows() -> Select:
+    """Every non-empty comment chain as (case id, length, head, path), for checkpoints."""
+    return (select(CommentChain.case_id, CommentChain.seq, CommentChain.head,
+                   Case.jurisdiction_path).join(Case, Case.id == CommentChain.case_id)
+            .where(CommentChain.seq > 0).order_by(CommentChain.case_id))
+
+
 def verify(scope_paths: list[str] | None = None,
            checkpoint: Any = None) -> tuple[int, list[Problem]]:
     """Check every case's comment chain (within ``scope_paths``): order, hashes, seals and
-    the chain row's length and head; returns (comments checked, problems). The external
-    ``checkpoint`` does not hold comment heads yet, so it is not consulted."""
+    the chain row's length and head, and against the external ``checkpoint`` (a tail
+    deleted with the chain row set back, a rewritten history, a chain row gone); returns
+    (comments checked, problems)."""
     chains = select(CommentChain, Case.jurisdiction_path).join(
         Case, Case.id == CommentChain.case_id)
     rows = select(CaseComment).order_by(CaseComment.case_id, CaseComment.id)
@@ -212,12 +223,18 @@ def verify(scope_paths: list[str] | None = None,
         by_case.setdefault(row.case_id, []).append(row)
     problems: list[Problem] = []
     checked = 0
+    anchored = checkpoint.owners(HEADS, scope_paths) if checkpoint else {}
     for chain, _path in db.session.execute(
             chains.execution_options(populate_existing=True)).all():
         events = by_case.pop(chain.case_id, [])
         checked += len(events)
+        anchored.pop(chain.case_id, None)
         problems += chain_problems(f"案件 {chain.case_id} 批注", events, chain.head,
-                                   chain.seq, "批注链")
+                                   chain.seq, "批注链",
+                                   checkpoint.head(HEADS, chain.case_id) if checkpoint else None)
+    problems += [Problem(f"案件 {case_id} 批注", None, f"批注链记录缺失：检查点记有其 {n} 条"
+                         "批注，批注链被删除") for case_id, n in anchored.items()
+                 if case_id not in by_case]
     for case_id, events in by_case.items():  # comments whose chain row is gone
         checked += len(events)
         problems.append(Problem(f"案件 {case_id} 批注", None, "批注链记录缺失，但存在批注"))
