@@ -8,6 +8,7 @@ value of the row after the change (``snapshot``), so ``audit verify`` can compar
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from workflow import clock
@@ -33,6 +34,7 @@ VILLAGE_ROLES = frozenset({"helper", "village_clerk", "work_team"})
 SECTOR_ROLE = "county_sector"
 ENTRY_ROLES = VILLAGE_ROLES | {SECTOR_ROLE}
 MESSAGE = "帮扶措施信息有误，请按提示修改"
+CENT = Decimal("0.01")
 
 
 def actions_for(actor: User, village: Jurisdiction) -> set[str]:
@@ -106,7 +108,7 @@ def new_measure(household: Household, values: dict[str, Any], actor: User) -> Su
         village_id=household.village_id, jurisdiction_path=household.jurisdiction_path,
         action=action, kind=values["kind"], department=values["department"],
         starts_on=values["starts_on"], ends_on=values.get("ends_on"),
-        amount=values.get("amount") or 0, note=(values.get("note") or "").strip() or None,
+        amount=(values.get("amount") or Decimal(0)).quantize(CENT), note=(values.get("note") or "").strip() or None,
         entered_by_id=actor.id, entered_by_name=actor.display_name, version=1)
 
 
@@ -141,6 +143,8 @@ def edit_measure(measure_id: Any, payload: Any, actor: User) -> SupportMeasure:
     version = values.pop("version")
     if "note" in values:
         values["note"] = (values["note"] or "").strip() or None
+    if "amount" in values:
+        values["amount"] = (values["amount"] or Decimal(0)).quantize(CENT)
     try:
         measure = _locked(measure_id, actor, version)
         if "kind" in values and catalog().kind_action[values["kind"]] != measure.action:

@@ -178,7 +178,9 @@ def gap_households(rule: Rule, month: Month, where: list[Any], limit: int = 500)
 
 
 def household_gaps(household: Household, month: Month) -> list[tuple[Rule, int]]:
-    """(rule, units not covered) for each rule the household breaks in ``month``."""
+    """(rule, units not covered) for each rule the household breaks in ``month`` (with
+    the settings of the household's place)."""
+    month = Month(month.first, month.last, household.jurisdiction_path)
     out = []
     for rule in RULES.values():
         rows = gap_households(rule, month, [Household.id == household.id])

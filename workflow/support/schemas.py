@@ -3,6 +3,7 @@ messages naming each field by its label. Which role may do what is in operations
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -29,11 +30,17 @@ def _date(label: str, **kwargs) -> fields.Date:
                        **kwargs)
 
 
+def _cents(value: Decimal) -> None:
+    """Exact yuan: more than two decimals is a typing error, never rounded away."""
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("「金额」最多两位小数（元、角、分）")
+
+
 def _amount() -> BoundedDecimal:
-    return BoundedDecimal(places=2, load_default=None, allow_none=True, error_messages={
+    return BoundedDecimal(places=None, load_default=None, allow_none=True, error_messages={
         **_msgs("金额", invalid="「金额」必须是数字（元，最多两位小数）"),
-        "special": "「金额」必须是数字"}, validate=validate.Range(
-            0, MAX_AMOUNT, error=f"「金额」应在 0 至 {MAX_AMOUNT:,} 元之间"))
+        "special": "「金额」必须是数字"}, validate=[validate.Range(
+            0, MAX_AMOUNT, error=f"「金额」应在 0 至 {MAX_AMOUNT:,} 元之间"), _cents])
 
 
 def check_kind(data: dict) -> None:

@@ -64,7 +64,6 @@ def household_page(household: Household, errors: dict | None = None, form: str =
                    status: int = 200):
     """One household's support: causes, members' labour and schooling, measures, gaps."""
     month = _this_month()
-    month.place_path = household.jurisdiction_path
     return render_template(
         "support/household.html", household=household, cat=catalog(),
         measures=ops.measures_of(household), gaps=household_gaps(household, month),
@@ -203,7 +202,6 @@ def api_catalog():
 def api_measures(household_id: int):
     household = get_in_scope(Household, household_id, g.user)
     month = _this_month()
-    month.place_path = household.jurisdiction_path
     return jsonify({"measures": [measure_json(m) for m in ops.measures_of(household)],
                     "gaps": [{"rule": r.name, "title": r.title, "count": n}
                              for r, n in household_gaps(household, month)]})
