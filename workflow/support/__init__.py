@@ -10,5 +10,10 @@ def init_app(app: Flask) -> None:
     from workflow.support import events, views
     from workflow.support import rules as _rules  # noqa: F401  (registers the rules)
 
+    from workflow.documents.content import SHEET_EXTRAS
+    from workflow.support.operations import sheet_measures
+
     events.init()
     views.init_app(app)
+    if sheet_measures not in SHEET_EXTRAS:
+        SHEET_EXTRAS.append(sheet_measures)

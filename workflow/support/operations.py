@@ -218,3 +218,14 @@ def get_measure(measure_id: Any, actor: User) -> SupportMeasure:
         return get_in_scope(SupportMeasure, measure_id, actor)
     except NotFound:
         raise NotFound("帮扶措施不存在或不在您的管辖范围内") from None
+
+
+def sheet_measures(case, context: dict) -> dict:
+    """For a household exit's approval sheet: the measures in force on the day of the
+    trail's latest event (so the same trail prints the same sheet), one line each."""
+    household = context.get("household")
+    if case.procedure != "household_exit" or household is None:
+        return {}
+    events = context.get("events") or []
+    on = clock.to_local(events[-1].at).date() if events else clock.today()
+    return {"support_measures": [describe(m) for m in in_force(household.id, on)]}
