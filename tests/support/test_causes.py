@@ -24,7 +24,8 @@ def test_causes_are_set_through_the_register_edit_and_land_on_the_chain(client, 
     bad = helper.client.patch(f"/api/v1/households/{hid}", headers=helper.headers, json={
         "version": 2, "main_cause": "bad_luck", "other_causes": ["illness", "illness"]})
     assert bad.status_code == 422
-    assert bad.get_json()["errors"]["main_cause"][0].startswith("「主要致贫原因」必须是：因病、因残")
+    assert bad.get_json()["errors"]["main_cause"][0].startswith(
+        "「主要致贫原因」必须是：因病、因残")
     assert run_verify(app).exit_code == 0
     tamper("UPDATE households SET main_cause = 'disaster' WHERE id = :id", id=hid)
     result = run_verify(app)

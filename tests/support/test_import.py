@@ -30,7 +30,8 @@ def rows(world) -> list[list]:
 def test_a_good_csv_writes_every_measure_and_one_event_per_village(world, app):
     report = import_measures("措施.csv", as_csv(rows(world)), world.users["clerk"])
     assert report.problems == [] and report.created == 3 and report.households == 2
-    measures = db.session.execute(db.select(SupportMeasure).order_by(SupportMeasure.id)).scalars().all()
+    measures = db.session.execute(
+        db.select(SupportMeasure).order_by(SupportMeasure.id)).scalars().all()
     assert [(m.kind, str(m.amount)) for m in measures] == [
         ("industry_award", "1500.00"), ("medical_insurance", "280.00"), ("public_post", "6000.00")]
     assert measures[1].member_id == world.households[0].members[0].id
@@ -51,7 +52,8 @@ def test_a_bad_file_writes_nothing_and_reports_each_row_by_column(world):
     report = import_measures("措施.csv", as_csv(bad), world.users["clerk"])
     assert report.created == 0
     assert "帮扶措施表第 2 行「措施类型」“发钱”不在措施类型名录中" in report.problems
-    assert "帮扶措施表第 3 行「开始日期」应为日期（年-月-日），而不是“2020-02-30”" in report.problems
+    assert ("帮扶措施表第 3 行「开始日期」应为日期（年-月-日），而不是“2020-02-30”"
+            in report.problems)
     assert "帮扶措施表第 4 行「金额」应为金额，最多两位小数" in report.problems
     assert "帮扶措施表第 5 行「户主身份证号」在您管辖范围内的建档立卡户中找不到" in report.problems
     assert "帮扶措施表第 6 行「户主身份证号」在您管辖范围内的建档立卡户中找不到" in report.problems
@@ -77,7 +79,8 @@ def test_an_excel_file_through_the_api_and_a_wrong_header(client, world):
     assert "表头应为" in wrong.get_json()["errors"]["file"][0]
     junk = helper.client.post("/api/v1/measures/import", headers=helper.headers, data={
         "file": (io.BytesIO(b"\xff\xfe\x00garbage"), "x.xlsx")})
-    assert junk.status_code == 422 and "不是有效的 Excel 文件" in junk.get_json()["errors"]["file"][0]
+    assert junk.status_code == 422
+    assert "不是有效的 Excel 文件" in junk.get_json()["errors"]["file"][0]
     bad = helper.client.post("/api/v1/measures/import", headers=helper.headers, data={
         "file": (io.BytesIO(as_csv(rows(world)[:1] + [["x"] * 9])), "x.csv")})
     assert bad.status_code == 422 and bad.get_json()["written"] is False

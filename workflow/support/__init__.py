@@ -7,10 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the API, the register-chain actions and the row check."""
+    from workflow.documents.content import SHEET_EXTRAS
     from workflow.support import events, views
     from workflow.support import rules as _rules  # noqa: F401  (registers the rules)
-
-    from workflow.documents.content import SHEET_EXTRAS
     from workflow.support.operations import sheet_measures
 
     events.init()

@@ -108,7 +108,8 @@ def new_measure(household: Household, values: dict[str, Any], actor: User) -> Su
         village_id=household.village_id, jurisdiction_path=household.jurisdiction_path,
         action=action, kind=values["kind"], department=values["department"],
         starts_on=values["starts_on"], ends_on=values.get("ends_on"),
-        amount=(values.get("amount") or Decimal(0)).quantize(CENT), note=(values.get("note") or "").strip() or None,
+        amount=(values.get("amount") or Decimal(0)).quantize(CENT),
+        note=(values.get("note") or "").strip() or None,
         entered_by_id=actor.id, entered_by_name=actor.display_name, version=1)
 
 
