@@ -152,3 +152,12 @@ def test_zhuanghe_places_designations_and_users(lines):
         assert username in printed
     assert "低收入村 55 个" in printed
     assert verify_admin()[1] == []
+
+
+def test_support_measures_are_seeded_on_a_sound_register_trail(lines):
+    from workflow.audit import register
+    from workflow.support.models import SupportMeasure
+
+    assert db.session.query(SupportMeasure).count() > 0
+    assert any("帮扶措施" in line for line in lines)
+    assert register.verify()[1] == []

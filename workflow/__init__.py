@@ -84,6 +84,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.monitoring import views as monitoring_views
 
     monitoring_views.init_app(app)
+    from workflow import support
+
+    support.init_app(app)  # 帮扶措施, coverage rules, /support/board and their API
     from workflow.villages import views as village_views
 
     village_views.init_app(app)

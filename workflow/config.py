@@ -118,6 +118,9 @@ class Config:
     # Oversight: a case in one state longer than this is flagged; board targets per
     # procedure and place code (the Anshan plan: 753 households to exit in 2020).
     FINDING_STALL_DAYS = 60
+    # Support coverage: the employment rule's working age, in years (16 to 60 inclusive).
+    SUPPORT_WORKING_AGE_MIN = 16
+    SUPPORT_WORKING_AGE_MAX = 60
     BOARD_TARGETS = {"household_exit": {"210300": 753}}
     # Cumulative share of villages out by year, per place (庄河市: 20 % / 70 % / 100 %).
     VILLAGE_EXIT_TARGETS = {"210283": {2018: 20, 2019: 70, 2020: 100}}

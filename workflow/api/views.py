@@ -182,8 +182,10 @@ def _household_json(h: Household) -> dict:
             # The version an edit (PATCH) names; the editable fields as pages show them.
             "version": h.version, "address": h.address, "masked_phone": mask_phone(h.phone),
             "dibao": h.dibao, "tekun": h.tekun, "masked_account": h.masked_account,
+            "main_cause": h.main_cause, "other_causes": h.other_causes or [],
             "members": [{"id": m.id, "name": m.name, "relation": m.relation,
-                         "masked_id": m.masked_id, "disabled": m.disabled}
+                         "masked_id": m.masked_id, "disabled": m.disabled,
+                         "labour_capacity": m.labour_capacity, "schooling": m.schooling}
                         for m in h.members]}
 
 

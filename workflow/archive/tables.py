@@ -58,6 +58,7 @@ RULES: dict[str, Rule] = {
     "household_members": _parent("household_id", "households"),
     "income_records": _parent("household_id", "households"),
     "monitoring_records": _parent("household_id", "households"),
+    "support_measures": _path(),
     "audit_events": _parent("case_id", "cases"),
     "attachments": _parent("case_id", "cases"),
     "notices": _parent("case_id", "cases"),

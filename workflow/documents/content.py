@@ -38,6 +38,9 @@ from workflow.registry.household_rules import per_capita_income
 from workflow.registry.models import INCOME_KINDS
 
 DEFAULT_SHEET = "pdf/sheet.html"
+# What other areas add to a case's approval sheet, registered from their init_app (the
+# support measures in force on a household exit's sheet): fn(case, context) -> values.
+SHEET_EXTRAS: list = []
 
 
 @dataclass
@@ -223,6 +226,8 @@ def sheet_context(case: Case, base_url: str) -> dict[str, Any]:
         chinese_date=chinese_date,
         indicators=_indicators(case, context["subject"]),
     )
+    for extra in SHEET_EXTRAS:
+        context.update(extra(case, context))
     return context
 
 

@@ -12,6 +12,7 @@ from workflow import clock
 from workflow.engine.fields import MAX_ID, StrictInteger, StrictString
 from workflow.registry.models import HOUSEHOLD_STATUSES
 from workflow.registry.schemas import IdNumberField, _msgs, _text
+from workflow.support.catalog import catalog
 
 
 def version_field() -> fields.Integer:
@@ -28,6 +29,12 @@ def _optional_text(label: str, max_len: int) -> fields.String:
 
 def _flag(label: str) -> fields.Boolean:
     return fields.Boolean(error_messages=_msgs(label, invalid=f"「{label}」必须是“是”或“否”"))
+
+
+def _choice(label: str, options: dict[str, str], **kwargs) -> fields.String:
+    """One of a catalog list (workflow/support/catalog.yaml), by key."""
+    return StrictString(error_messages=_msgs(label), validate=validate.OneOf(
+        list(options), error=f"「{label}」必须是：" + "、".join(options.values())), **kwargs)
 
 
 class ChangeBasis(Schema):
@@ -55,6 +62,17 @@ class HouseholdEditSchema(ChangeBasis):
     tekun = _flag("特困供养")
     status = StrictString(error_messages=_msgs("户状态"), validate=validate.OneOf(
         list(HOUSEHOLD_STATUSES), error="「户状态」必须是：" + "、".join(HOUSEHOLD_STATUSES)))
+    main_cause = _choice("主要致贫原因", catalog().causes, allow_none=True)
+    other_causes = fields.List(_choice("其他致贫原因", catalog().causes), allow_none=True,
+                               error_messages=_msgs("其他致贫原因",
+                                                    invalid="「其他致贫原因」必须是列表"))
+
+    @validates_schema
+    def causes_once(self, data, **_):
+        others = data.get("other_causes") or []
+        if len(set(others)) != len(others) or (data.get("main_cause") in others):
+            raise ValidationError({"other_causes": [
+                "「其他致贫原因」有重复项或与主要致贫原因重复"]})
 
 
 class MemberAddSchema(ChangeBasis):
@@ -80,6 +98,8 @@ class MemberEditSchema(ChangeBasis):
         min=1, max=16, error="「与户主关系」应为 1 至 16 个字"))
     id_number = IdNumberField("成员身份证号", allow_none=True)
     disabled = _flag("是否残疾")
+    labour_capacity = _choice("劳动能力", catalog().labour, allow_none=True)
+    schooling = _choice("在校生情况", catalog().schooling, allow_none=True)
 
 
 class MemberRemovalSchema(ChangeBasis):

@@ -63,6 +63,8 @@ FLAGS = frozenset({"village_clerk", "county_poverty_office", "admin"})
 STATUS = frozenset({"county_poverty_office", "admin"})
 HOUSING = frozenset({"village_clerk", "township_reviewer", "admin"})
 PROJECT = frozenset({"village_clerk", "township_reviewer", "county_poverty_office", "admin"})
+# Causes of poverty, labour capacity and schooling (workflow/support): those who visit.
+SUPPORT = frozenset({"village_clerk", "work_team", "helper", "admin"})
 
 HOUSEHOLD_FIELDS: dict[str, Field] = {
     "address": Field("住址", CONTACT),
@@ -72,6 +74,8 @@ HOUSEHOLD_FIELDS: dict[str, Field] = {
     "dibao": Field("低保户", FLAGS, facts=True, reason=True),
     "tekun": Field("特困供养", FLAGS, facts=True, reason=True),
     "status": Field("户状态", STATUS, facts=True, reason=True, document=True),
+    "main_cause": Field("主要致贫原因", SUPPORT),
+    "other_causes": Field("其他致贫原因", SUPPORT),
 }
 # Adding, removing or changing a member changes the household's size (a fact).
 MEMBER_FIELDS: dict[str, Field] = {
@@ -80,6 +84,8 @@ MEMBER_FIELDS: dict[str, Field] = {
     "id_number": Field("成员身份证号", frozenset({"village_clerk", "admin"}),
                        personal="id_number", facts=True),
     "disabled": Field("是否残疾", CONTACT, facts=True),
+    "labour_capacity": Field("劳动能力", SUPPORT),
+    "schooling": Field("在校生情况", SUPPORT),
 }
 MEMBER_EDITORS = CONTACT
 HOUSE_FIELDS: dict[str, Field] = {

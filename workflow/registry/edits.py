@@ -225,7 +225,8 @@ def edit_member(household_id: Any, member_id: Any, payload: Any, actor: User) ->
             raise Invalid(MESSAGE, {"relation": ["「与户主关系」一户只能有一名户主"]})
         _check_member_id(household, values.get("id_number"), member.id)
         editing.refuse_open_cases(editing.open_cases(_subjects(household)),
-                                  [MEMBER_FIELDS[n].label for n in changes])
+                                  [MEMBER_FIELDS[n].label for n in changes
+                                   if MEMBER_FIELDS[n].facts])
         for name in changes:
             setattr(member, name, values[name])
         household.version += 1

@@ -68,6 +68,9 @@ class Household(db.Model):
     # Raised by every change of the row (``versioned``) and by each member edit: an edit
     # names the version it was based on and is refused when the row changed meanwhile.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # 致贫原因 (keys of workflow/support/catalog.yaml ``causes``): the main one and others.
+    main_cause: Mapped[str | None] = mapped_column(db.String(24))
+    other_causes: Mapped[list | None] = mapped_column(db.JSON)
 
     village: Mapped[Jurisdiction] = relationship(lazy="joined")
     # The current members; one who left keeps the row (removed_on, removal_reason).
@@ -155,6 +158,9 @@ class Member(db.Model):
     relation: Mapped[str] = mapped_column(db.String(16))
     id_number: Mapped[str | None] = mapped_column(db.String(18))
     disabled: Mapped[bool] = mapped_column(default=False)  # holds a disability certificate
+    # 劳动能力 and 在校生情况 (keys of workflow/support/catalog.yaml ``labour``/``schooling``).
+    labour_capacity: Mapped[str | None] = mapped_column(db.String(16))
+    schooling: Mapped[str | None] = mapped_column(db.String(16))
     # A member who left (death, marriage, moved out) is marked, never deleted.
     removed_on: Mapped[dt.date | None]
     removal_reason: Mapped[str | None] = mapped_column(db.String(200))
