@@ -80,22 +80,23 @@ def _merge(run: MatchRun) -> None:
     in_county = d.jurisdiction_path.startswith(run.jurisdiction_path, autoescape=True)
     run.found = db.session.execute(select(func.count()).select_from(h)
                                    .where(h.run_id == run.id)).scalar_one()
-    cleared = db.session.execute(
+    db.session.execute(
         update(d).where(in_county, d.status == "open",
                         ~exists().where(h.run_id == run.id, _same(h, d)))
-        .values(status="cleared", verified_at=clock.utcnow())
+        .values(status="cleared", verified_at=clock.utcnow(), run_id=run.id)
         .execution_options(synchronize_session=False))
-    run.cleared = cleared.rowcount
     source_of = {name: one.source for name, one in RULES.items()}
     source = case(source_of, value=h.rule, else_=literal(""))
     known = exists().where(_same(h, d), (d.status == "open")
                            | ((d.status == "sector_wrong") & (d.import_id == h.import_id)))
-    opened = db.session.execute(insert(d).from_select(
+    db.session.execute(insert(d).from_select(
         ["run_id", "rule", "source", "import_id", "household_id", "member_id", "village_id",
          "jurisdiction_path", "reason", "status"],
         select(literal(run.id), h.rule, source, h.import_id, h.household_id, h.member_id,
                Household.village_id, Household.jurisdiction_path, h.reason, literal("open"))
         .join(Household, Household.id == h.household_id)
         .where(h.run_id == run.id, ~known)))
-    run.opened = opened.rowcount
+    # Counted afterwards: a driver's rowcount of INSERT … SELECT is not always given.
+    run.cleared, run.opened = (db.session.execute(select(func.count()).select_from(d).where(
+        d.run_id == run.id, d.status == status)).scalar_one() for status in ("cleared", "open"))
     db.session.execute(delete(h).where(h.run_id == run.id))

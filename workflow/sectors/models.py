@@ -119,6 +119,7 @@ class Discrepancy(db.Model):
                                "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The run that opened it, or (status cleared) the run that found the data agreeing.
     run_id: Mapped[int] = mapped_column(db.ForeignKey("sector_match_runs.id"), index=True)
     rule: Mapped[str] = mapped_column(db.String(32))
     source: Mapped[str] = mapped_column(db.String(32))

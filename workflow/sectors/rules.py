@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, literal, null, select
+from sqlalchemy import Integer, and_, cast, exists, func, literal, null, select
 from sqlalchemy.orm import aliased
 
 from workflow.housing.models import House, HouseAppraisal
@@ -114,7 +114,7 @@ def _household_listed(ctx: MatchContext, fact: str):
 
 
 def _household_rows(ctx: MatchContext, condition, reason: str):
-    return (select(Household.id, null().label("member_id"), literal(reason).label("reason"))
+    return (select(Household.id, cast(null(), Integer).label("member_id"), literal(reason).label("reason"))
             .where(ctx.households(), condition))
 
 
@@ -145,7 +145,7 @@ def house_dangerous(ctx: MatchContext) -> list:
                         (later.appraised_on > HouseAppraisal.appraised_on)
                         | ((later.appraised_on == HouseAppraisal.appraised_on)
                            & (later.id > HouseAppraisal.id))))
-    return [select(Household.id, null().label("member_id"),
+    return [select(Household.id, cast(null(), Integer).label("member_id"),
                    literal("住建部门名单列为 C/D 级危房，登记为安全住房").label("reason"))
             .where(ctx.households(),
                    exists().where(House.household_id == Household.id, latest_safe),
