@@ -103,3 +103,31 @@ def test_exit_survey_refused_while_insurance_data_disagrees_then_passes(client, 
                        evidence="参保凭证", note="已补办参保")
     passed = helper.act(case_id, "submit_survey", GOOD_SURVEY)
     assert passed.status_code == 200, passed.get_json()
+
+
+def test_renovation_eligibility_by_a_disputed_dibao_flag_waits(world):
+    """A household eligible for renovation only by its 低保 flag, while 民政's roll does
+    not list it: the guard names 民政 until the village verified the flag."""
+    from types import SimpleNamespace
+
+    from workflow.engine.registry import GUARDS
+    from workflow.housing.models import House
+
+    household = world.households[0]
+    household.status, household.dibao = "monitored", True
+    house = House(household=household, address="村里", structure="砖木", area=60,
+                  village_id=household.village_id, jurisdiction_path=household.jurisdiction_path)
+    db.session.add(house)
+    db.session.commit()
+    ctx = SimpleNamespace(subject=house, case=None,
+                          setting=lambda key, year=None: None)
+    assert GUARDS["renovation_eligible"](ctx) == []
+    import_file("civil_affairs", "民政.csv", sector_csv(
+        "civil_affairs", [[world.households[1].id_number, "张喆", "特困", ""]]), AS_OF,
+        world.users["county"])
+    run_matching(world.places["county"], world.users["county"])
+    reasons = GUARDS["renovation_eligible"](ctx)
+    assert len(reasons) == 1 and "县民政局" in reasons[0], reasons
+    row = db.session.query(Discrepancy).filter_by(household_id=household.id).one()
+    verify_discrepancy(row.id, world.users["clerk"], "sector_wrong", note="民政名册漏报")
+    assert GUARDS["renovation_eligible"](ctx) == []

@@ -114,7 +114,8 @@ def _household_listed(ctx: MatchContext, fact: str):
 
 
 def _household_rows(ctx: MatchContext, condition, reason: str):
-    return (select(Household.id, cast(null(), Integer).label("member_id"), literal(reason).label("reason"))
+    return (select(Household.id, cast(null(), Integer).label("member_id"),
+                   literal(reason).label("reason"))
             .where(ctx.households(), condition))
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.cli import AppGroup
 from flask_login import current_user, login_required
 
-from workflow.engine.errors import WorkflowError
+from workflow.engine.errors import NotFound, WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.scope import place_by_code
 from workflow.sectors import jobs, queries
@@ -120,7 +120,7 @@ def verify(discrepancy_id: int):
         village = row.village.code
     except WorkflowError as exc:
         db.session.rollback()
-        if exc.__class__.__name__ == "NotFound":
+        if isinstance(exc, NotFound):
             abort(404)
         flash(_message(exc), "error")
         village = request.form.get("village", "")
