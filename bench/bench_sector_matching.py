@@ -63,7 +63,7 @@ def build(n: int, villages: list, user: User) -> dict[str, int]:
         size = 2 + hid % 3  # 2..4 people
         ids = []
         for k in range(size):
-            if k == 2 and hid % 3 == 0:  # a school-age child in every third household
+            if k == 2:  # a school-age child in every household of three or four
                 child += 1
                 ids.append((number(child, 2008 + child // 336_000 % 6), True))
             else:
