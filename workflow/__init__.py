@@ -111,6 +111,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.calendar import views as calendar_views
 
     calendar_views.init_app(app)  # /admin/calendar, flask calendar, audit verify's check
+    from workflow import sectors
+
+    sectors.init_app(app)  # /sectors 行业数据比对, flask sectors, its chain in audit verify
     # flask places designate|designate-file, and the village_designations model
     from workflow.villages import commands as _designation_commands  # noqa: F401
 

@@ -115,6 +115,8 @@ class Config:
     # its own figure in MONITORING_THRESHOLDS (yuan per person per year).
     MONITORING_FACTOR = 1.5
     MONITORING_THRESHOLDS: dict[int, int] = {}
+    # Sector matching: ages of compulsory schooling (义务教育适龄, 6 to 15 years old).
+    SCHOOL_AGE = {"min": 6, "max": 15}
     # Oversight: a case in one state longer than this is flagged; board targets per
     # procedure and place code (the Anshan plan: 753 households to exit in 2020).
     FINDING_STALL_DAYS = 60

@@ -77,6 +77,11 @@ RULES: dict[str, Rule] = {
     # A value set for a place in the county (installation-wide and higher places' values
     # are the receiver's own; each case's events record the values it was judged by).
     "setting_values": Rule("place", "place_id"),
+    # Sector data (workflow/sectors): the county's imports, its chain and its lists.
+    "sector_imports": _path(), "sector_chains": _path(), "sector_events": _path(),
+    "sector_match_runs": _path(), "sector_discrepancies": _path(),
+    "sector_records": _parent("import_id", "sector_imports"),
+    "sector_match_hits": _skip("比对运行中的临时记录，运行结束即清空，不移交"),
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
     "jobs": _skip("后台任务只在本系统运行，不移交"),

@@ -75,10 +75,14 @@ def renovation_eligible(ctx) -> list[str]:
     household = ctx.subject.household
     if household.status in eligible_statuses(ctx.setting, _year(ctx)):
         return []
+    # Eligible by a flag that a department's data disputes: verified first (workflow/sectors).
+    from workflow.sectors.queries import open_reasons
+
     if household.dibao or household.tekun:
-        return []
+        return open_reasons(household.id, {"civil_affairs"})
     if household.status == "monitored" and household.has_disabled_member:
-        return []  # a poor household with a disabled member (贫困残疾人家庭)
+        # a poor household with a disabled member (贫困残疾人家庭)
+        return open_reasons(household.id, {"disability"})
     return [f"该户在册状态为“{household.status_title}”，且不是低保户、特困供养户或贫困残疾人"
             "家庭，不属于危房改造对象"]
 

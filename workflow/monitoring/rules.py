@@ -117,7 +117,11 @@ def income_stable_above_threshold(ctx) -> list[str]:
                 if not survey.get(key)]
     if not survey.get("safe_water"):
         reasons.append("“饮水安全”未持续保障")
-    return reasons
+    # 三保障 as the departments' data has it (workflow/sectors): open disagreements first.
+    from workflow.sectors.queries import open_reasons
+
+    return reasons + open_reasons(ctx.subject.id, {"medical_insurance", "education",
+                                                    "housing"})
 
 
 def _open_record(household_id: int) -> MonitoringRecord | None:

@@ -26,6 +26,9 @@ DEPARTMENTS = {
     "agriculture": "县农业农村局", "transport": "县交通运输局", "water": "县水利局",
     "education": "县教育局", "health": "县卫生健康局", "human_resources": "县人社局",
     "housing": "县住建局",
+    # The departments whose rosters the register is compared with (workflow/sectors).
+    "civil_affairs": "县民政局", "medical_insurance": "县医疗保障局",
+    "disability": "县残疾人联合会", "public_security": "县公安局",
 }
 NATURES = {"new": "新建", "expansion": "扩建", "rebuild": "改建"}
 LIBRARY_STATUSES = {"proposed": "申报中", "in_library": "已入库", "removed": "已出库"}

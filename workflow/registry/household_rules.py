@@ -109,16 +109,27 @@ def income_above_line(ctx) -> list[str]:
     return []
 
 
+def sector_disagreements(ctx, sources: set[str] | None = None) -> list[str]:
+    """Open discrepancies between the register and a department's data for the household
+    (workflow/sectors): a ticked box cannot override them; each names the department."""
+    from workflow.sectors.queries import open_reasons
+
+    return open_reasons(ctx.subject.id, sources)
+
+
 @guard("two_assurances_three_guarantees")
 def two_assurances_three_guarantees(ctx) -> list[str]:
-    """两不愁三保障: each unmet item is named."""
+    """两不愁三保障: each unmet item is named, then every open discrepancy with the
+    matched sector data (医保, 教育, 住建, 民政, 残联, 公安) until the village verified it."""
     survey = _survey(ctx)
     return [f"“{title}”未达到，不符合退出标准" for key, title in CHECKLIST.items()
-            if not survey.get(key)]
+            if not survey.get(key)] + sector_disagreements(ctx)
 
 
 @guard("safe_drinking_water")
 def safe_drinking_water(ctx) -> list[str]:
+    """饮水安全: the survey's box (no department hands over water data yet, so no sector
+    source is read here; the 三保障 guard holds the other departments' disagreements)."""
     return [] if _survey(ctx).get("safe_water") else ["“饮水安全有保障”未达到，不符合退出标准"]
 
 

@@ -44,49 +44,54 @@ class Report:
 
 # --- reading ---------------------------------------------------------------------------
 
-def read_tables(files: list[tuple[str, bytes]]) -> tuple[list[list[str]], list[list[str]]]:
-    """(member rows, income rows) from one .xlsx or one or two .csv files, headers checked."""
+def read_sheets(name: str, data: bytes) -> list[list[list[str]]]:
+    """Every table of one uploaded file, as rows of stripped texts: each sheet of an
+    .xlsx, or the one table of a .csv (UTF-8 or GB18030). Shared by every importer of
+    spreadsheets (the roster, the sector data): ``Invalid`` names the file when it
+    cannot be read."""
     from openpyxl import load_workbook
 
+    if name.lower().endswith(".xlsx"):
+        try:
+            # Formulas as written, not their cached results: a formula in a text
+            # field is refused rather than imported as whatever it last computed.
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            return [[["" if v is None else str(v).strip() for v in row]
+                     for row in sheet.iter_rows(values_only=True)]
+                    for sheet in book.worksheets]
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise Invalid("文件无法读取", {"file": [f"{name} 不是有效的 Excel 文件"]}) from exc
+    if name.lower().endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError as exc:
+                raise Invalid("文件无法读取", {"file": [
+                    f"{name} 不是 UTF-8 或 GB18030 编码的 CSV"]}) from exc
+        try:
+            return [[[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]]
+        except csv.Error as exc:
+            raise Invalid("文件无法读取", {"file": [f"{name} 不是有效的 CSV 文件"]}) from exc
+    raise Invalid("文件格式不对", {"file": [f"{name}：只接受 .xlsx 或 .csv 文件"]})
+
+
+def read_tables(files: list[tuple[str, bytes]]) -> tuple[list[list[str]], list[list[str]]]:
+    """(member rows, income rows) from one .xlsx or one or two .csv files, headers checked."""
     members: list[list[str]] | None = None
     incomes: list[list[str]] | None = None
     for name, data in files:
-        if name.lower().endswith(".xlsx"):
-            try:
-                # Formulas as written, not their cached results: a formula in a text
-                # field is refused rather than imported as whatever it last computed.
-                book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-            except Exception as exc:  # openpyxl raises many kinds for a broken file
-                raise Invalid("文件无法读取", {"file": [f"{name} 不是有效的 Excel 文件"]}) from exc
-            for sheet in book.worksheets:
-                rows = [["" if v is None else str(v).strip() for v in row]
-                        for row in sheet.iter_rows(values_only=True)]
-                kind = _kind(rows[0] if rows else [])
-                if kind == "members":
-                    members = rows
-                elif kind == "incomes":
-                    incomes = rows
-        elif name.lower().endswith(".csv"):
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                try:
-                    text = data.decode("gb18030")
-                except UnicodeDecodeError as exc:
-                    raise Invalid("文件无法读取", {"file": [
-                        f"{name} 不是 UTF-8 或 GB18030 编码的 CSV"]}) from exc
-            rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        for rows in read_sheets(name, data):
             kind = _kind(rows[0] if rows else [])
             if kind == "members":
                 members = rows
             elif kind == "incomes":
                 incomes = rows
-            else:
+            elif name.lower().endswith(".csv"):
                 raise Invalid("文件格式不对", {"file": [
                     f"{name} 的表头应为“{'、'.join(MEMBER_COLUMNS)}”"
                     f"或“{'、'.join(INCOME_COLUMNS)}”"]})
-        else:
-            raise Invalid("文件格式不对", {"file": [f"{name}：只接受 .xlsx 或 .csv 文件"]})
     if members is None:
         raise Invalid("文件格式不对", {"file": [
             "缺少“家庭成员”表（表头：" + "、".join(MEMBER_COLUMNS) + "）"]})
