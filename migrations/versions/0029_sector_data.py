@@ -3,7 +3,7 @@ each county's sealed chain of imports and verifications (sector_chains, sector_e
 matching runs, their scratch hits and the discrepancies the villages verify
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 """
 import sqlalchemy as sa
 from alembic import op

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tests.factories import GOOD_SURVEY, Api
 from tests.sectors.helpers import AS_OF, give_ids, insured_rows, sector_csv
+from workflow.audit import anchors
 from workflow.engine.errors import Forbidden, Invalid, NotFound
 from workflow.extensions import db
 from workflow.sectors import chain
@@ -131,3 +132,22 @@ def test_renovation_eligibility_by_a_disputed_dibao_flag_waits(world):
     row = db.session.query(Discrepancy).filter_by(household_id=household.id).one()
     verify_discrepancy(row.id, world.users["clerk"], "sector_wrong", note="民政名册漏报")
     assert GUARDS["renovation_eligible"](ctx) == []
+
+
+def test_a_checkpoint_finds_a_cut_tail_with_the_head_set_back(app, world, uninsured, tmp_path):
+    before = app.config["AUDIT_ANCHOR_FOLDER"]
+    app.config["AUDIT_ANCHOR_FOLDER"] = str(tmp_path / "anchors")
+    try:
+        verify_discrepancy(uninsured.id, world.users["clerk"], "sector_wrong", note="已在外地参保")
+        written = app.test_cli_runner().invoke(args=["audit", "checkpoint"])
+        assert written.exit_code == 0 and "1 sectors" in written.output, written.output
+        with db.engine.begin() as conn:  # the last event cut and the head set back
+            conn.execute(text("DELETE FROM sector_events WHERE seq = 2"))
+            conn.execute(text("UPDATE sector_chains SET seq = 1, head = "
+                              "(SELECT hash FROM sector_events WHERE seq = 1)"))
+        db.session.expire_all()
+        problems = [str(p) for p in chain.verify(None, anchors.latest())[1]]
+        assert any("少于检查点" in p for p in problems), problems
+        assert _verify_cli(app).exit_code != 0
+    finally:
+        app.config["AUDIT_ANCHOR_FOLDER"] = before

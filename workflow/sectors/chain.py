@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from workflow import clock
 from workflow.audit.chain import Problem, chain_problems
@@ -77,8 +77,20 @@ def verification_fields(row: Discrepancy) -> dict[str, Any]:
             "note": row.note or "", "evidence": row.evidence or ""}
 
 
-def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
-    """Every county's sector chain in scope, and the rows its events describe."""
+HEADS = "sectors"  # the checkpoints' name for the counties' sector chains
+
+
+def head_rows() -> Select:
+    """Every non-empty sector chain as (county id, length, head, path), for checkpoints."""
+    return (select(SectorChain.county_id, SectorChain.seq, SectorChain.head,
+                   SectorChain.jurisdiction_path)
+            .where(SectorChain.seq > 0).order_by(SectorChain.county_id))
+
+
+def verify(scope_paths: list[str] | None = None,
+           checkpoint: Any = None) -> tuple[int, list[Problem]]:
+    """Every county's sector chain in scope, and the rows its events describe, against
+    the latest external ``checkpoint`` too (a cut tail, a chain deleted with its head)."""
     heads = select(SectorChain)
     events = select(SectorEvent).order_by(SectorEvent.county_id, SectorEvent.seq,
                                           SectorEvent.id)
@@ -90,12 +102,18 @@ def verify(scope_paths: list[str] | None = None) -> tuple[int, list[Problem]]:
         by_county.setdefault(event.county_id, []).append(event)
     problems: list[Problem] = []
     checked = 0
+    anchored = checkpoint.owners(HEADS, scope_paths) if checkpoint else {}
     for head in db.session.execute(heads.execution_options(populate_existing=True)).scalars():
         chain = by_county.pop(head.county_id, [])
         checked += len(chain)
+        anchored.pop(head.county_id, None)
         where = f"{head.jurisdiction_path} 行业数据留痕"
-        problems += chain_problems(where, chain, head.head, head.seq, "行业数据链")
+        problems += chain_problems(where, chain, head.head, head.seq, "行业数据链",
+                                   checkpoint.head(HEADS, head.county_id) if checkpoint else None)
         problems += _row_problems(where, chain)
+    problems += [Problem(f"县 {county_id} 行业数据留痕", None, f"链头记录缺失：检查点记有其 {n} "
+                         "条留痕，留痕被整体删除") for county_id, n in anchored.items()
+                 if county_id not in by_county]
     for chain in by_county.values():
         problems.append(Problem(f"{chain[0].jurisdiction_path} 行业数据留痕", None,
                                 "链头记录缺失：留痕被整体删除或移动"))

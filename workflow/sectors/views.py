@@ -186,11 +186,12 @@ def match_command(username: str, county: str) -> None:
 
 def init_app(app: Flask) -> None:
     """The page, the CLI and the chain check of ``flask audit verify``."""
-    from workflow.audit.chain import CHAIN_CHECKS
+    from workflow.audit import anchors
+    from workflow.audit.chain import register_check
     from workflow.sectors import chain
 
     app.config.setdefault("SECTORS_SYNC_MAX_BYTES", 512 * 1024)
-    if chain.verify not in CHAIN_CHECKS:
-        CHAIN_CHECKS.append(chain.verify)
+    register_check(chain.verify)
+    anchors.register_heads(chain.HEADS, chain.head_rows)
     app.register_blueprint(sectors)
     app.cli.add_command(sectors_cli)
