@@ -39,3 +39,12 @@ def broken(ctx) -> None:
 def refused(ctx) -> None:
     RAN.append(ctx.job_id)
     raise JobError("第 3 行：身份证号校验位不对")
+
+
+@job_kind("test_slow", title="超时的测试任务", max_attempts=2, timeout_seconds=0.3)
+def slow(ctx) -> None:
+    """Reports progress every 0.1 s for 3 s: past its 0.3 s limit on every attempt."""
+    RAN.append(ctx.job_id)
+    for n in range(30):
+        ctx.progress(n, 30)
+        threading.Event().wait(0.1)

@@ -9,6 +9,11 @@ writes through ``db.session`` is committed together with the status 'done' and i
 Raise ``JobError("中文原因")`` for a failure a retry cannot mend (bad input, nothing to
 print): the job fails at once with that message. Any other exception is retried up to
 the job's ``max_attempts``.
+
+Each attempt has a time limit (``timeout_seconds``, else JOBS_TIMEOUT_SECONDS). Past it,
+``ctx.progress`` and ``ctx.check_cancelled`` raise ``TimedOut`` (retried like any error),
+and the attempt's heartbeat stops, so an attempt stuck where it never calls them looks
+dead to the other workers and is taken over instead of holding its row for ever.
 """
 from __future__ import annotations
 
@@ -29,6 +34,14 @@ class Cancelled(Exception):
     """Raised by ``ctx.check_cancelled()`` when the user cancelled the job."""
 
 
+class TimedOut(Exception):
+    """Raised by ``ctx.progress``/``ctx.check_cancelled`` past the attempt's time limit."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"time limit of {seconds:g} s reached")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -36,6 +49,7 @@ class Kind:
     fn: Callable[[Any], None]
     validate: Callable[[dict, Any], dict] | None = None  # (params, user) -> params
     max_attempts: int | None = None  # None: JOBS_MAX_ATTEMPTS
+    timeout_seconds: float | None = None  # None: JOBS_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,10 @@ KIND_MODULES = ["workflow.jobs.builtin", "workflow.documents.batch",
 
 
 def job_kind(name: str, *, title: str, validate: Callable | None = None,
-             max_attempts: int | None = None) -> Callable:
+             max_attempts: int | None = None, timeout_seconds: float | None = None) -> Callable:
     """Register ``fn(ctx)`` as the job kind ``name`` (``title`` shown on the jobs page)."""
     def register(fn: Callable) -> Callable:
-        KINDS[name] = Kind(name, title, fn, validate, max_attempts)
+        KINDS[name] = Kind(name, title, fn, validate, max_attempts, timeout_seconds)
         return fn
     return register
 

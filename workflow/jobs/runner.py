@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, text, update
@@ -24,7 +25,7 @@ from workflow.auth.models import User
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jobs.models import ACTIVE, Job, JobFile
-from workflow.jobs.registry import KINDS, Cancelled, JobError, Saved
+from workflow.jobs.registry import KINDS, Cancelled, JobError, Saved, TimedOut
 
 
 def worker_name() -> str:
@@ -34,15 +35,24 @@ def worker_name() -> str:
 class Context:
     """What a job function is given: params, user, progress, cancellation, files."""
 
-    def __init__(self, job: Job, user: User | None, token: str):
+    def __init__(self, job: Job, user: User | None, token: str, timeout: float):
         self.job_id, self.kind, self.token = job.id, job.kind, token
         self.params: dict = dict(job.params or {})
         self.user = user
         self.files: list[Saved] = []
         self.message = ""
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout  # monotonic: the clock may travel
+
+    def check_time(self) -> None:
+        """Raise TimedOut once the attempt has run past its time limit."""
+        if time.monotonic() > self.deadline:
+            raise TimedOut(self.timeout)
 
     def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
-        """Record progress (and a heartbeat) at once, outside the job's transaction."""
+        """Record progress (and a heartbeat) at once, outside the job's transaction;
+        TimedOut past the attempt's time limit."""
+        self.check_time()
         values = {"done": done, "heartbeat_at": clock.utcnow()}
         if total is not None:
             values["total"] = total
@@ -58,7 +68,9 @@ class Context:
                 Job.id == self.job_id)).scalar())
 
     def check_cancelled(self) -> None:
-        """Raise Cancelled if the user asked to cancel (call between chunks)."""
+        """Raise Cancelled if the user asked to cancel, TimedOut past the time limit
+        (call between chunks)."""
+        self.check_time()
         if self.cancelled():
             raise Cancelled()
 
@@ -86,17 +98,19 @@ def _side_write(statement) -> None:
 
 
 class Heartbeat(threading.Thread):
-    """Touches the job's heartbeat every JOBS_HEARTBEAT_SECONDS while it runs."""
+    """Touches the job's heartbeat every JOBS_HEARTBEAT_SECONDS while it runs, until the
+    attempt's ``deadline`` (monotonic): an attempt stuck past its time limit then looks
+    dead and another worker takes the job over."""
 
-    def __init__(self, app, job_id: str, token: str):
+    def __init__(self, app, job_id: str, token: str, deadline: float):
         super().__init__(name=f"heartbeat-{job_id[:8]}", daemon=True)
-        self.app, self.job_id, self.token = app, job_id, token
+        self.app, self.job_id, self.token, self.deadline = app, job_id, token, deadline
         self.stopped = threading.Event()
         self.every = float(app.config.get("JOBS_HEARTBEAT_SECONDS", 5))
 
     def run(self) -> None:
         with self.app.app_context():
-            while not self.stopped.wait(self.every):
+            while not self.stopped.wait(self.every) and time.monotonic() <= self.deadline:
                 _side_write(update(Job).where(Job.id == self.job_id, Job.worker == self.token)
                             .values(heartbeat_at=clock.utcnow()))
 
@@ -146,8 +160,9 @@ def execute(job_id: str, worker: str | None = None, *, takeover: bool = False) -
         return _finish(job_id, token, "failed", "", error=f"已尝试 {job.max_attempts} 次仍未完成")
     if spec is None:
         return _finish(job_id, token, "failed", "", error=f"未知的任务类型 {job.kind}")
-    ctx = Context(job, db.session.get(User, job.user_id), token)
-    heartbeat = Heartbeat(app, job_id, token)
+    timeout = float(spec.timeout_seconds or app.config.get("JOBS_TIMEOUT_SECONDS", 3600))
+    ctx = Context(job, db.session.get(User, job.user_id), token, timeout)
+    heartbeat = Heartbeat(app, job_id, token, ctx.deadline)
     heartbeat.start()
     try:
         spec.fn(ctx)
@@ -160,8 +175,12 @@ def execute(job_id: str, worker: str | None = None, *, takeover: bool = False) -
         return _finish(job_id, token, "failed", "", error=exc.message)
     except Exception as exc:  # retried while attempts last; the log keeps the traceback
         db.session.rollback()
-        app.logger.exception("job %s (%s) attempt failed", job_id, job.kind)
-        reason = f"处理出错（{type(exc).__name__}）"
+        if isinstance(exc, TimedOut):
+            app.logger.warning("job %s (%s) attempt ran past %g s", job_id, job.kind, timeout)
+            reason = f"处理超时（超过 {timeout:g} 秒）"
+        else:
+            app.logger.exception("job %s (%s) attempt failed", job_id, job.kind)
+            reason = f"处理出错（{type(exc).__name__}）"
         if job.attempts < job.max_attempts:
             return _finish(job_id, token, "queued", f"第 {job.attempts} 次处理出错，等待重试",
                            error=reason)
