@@ -131,3 +131,14 @@ def test_renovation_eligibility_by_a_disputed_dibao_flag_waits(world):
     row = db.session.query(Discrepancy).filter_by(household_id=household.id).one()
     verify_discrepancy(row.id, world.users["clerk"], "sector_wrong", note="民政名册漏报")
     assert GUARDS["renovation_eligible"](ctx) == []
+
+
+def test_a_case_says_which_sector_data_each_step_was_judged_by(app, client, world, uninsured):
+    from tests.documents.helpers import browser
+
+    clerk = Api(client, "clerk")
+    case_id = clerk.post("/api/v1/cases", json={
+        "procedure": "household_exit", "subject_id": world.households[0].id}).get_json()["id"]
+    page = browser(app, "county").get(f"/sectors/cases/{case_id}").get_data(as_text=True)
+    assert "县医疗保障局（截至 2020-06-30" in page
+    assert browser(app, "other_clerk").get(f"/sectors/cases/{case_id}").status_code == 404
