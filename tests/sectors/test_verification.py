@@ -151,3 +151,14 @@ def test_a_checkpoint_finds_a_cut_tail_with_the_head_set_back(app, world, uninsu
         assert _verify_cli(app).exit_code != 0
     finally:
         app.config["AUDIT_ANCHOR_FOLDER"] = before
+
+
+def test_a_case_says_which_sector_data_each_step_was_judged_by(app, client, world, uninsured):
+    from tests.documents.helpers import browser
+
+    clerk = Api(client, "clerk")
+    case_id = clerk.post("/api/v1/cases", json={
+        "procedure": "household_exit", "subject_id": world.households[0].id}).get_json()["id"]
+    page = browser(app, "county").get(f"/sectors/cases/{case_id}").get_data(as_text=True)
+    assert "县医疗保障局（截至 2020-06-30" in page
+    assert browser(app, "other_clerk").get(f"/sectors/cases/{case_id}").status_code == 404

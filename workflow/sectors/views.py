@@ -127,6 +127,26 @@ def verify(discrepancy_id: int):
     return redirect(url_for("sectors.discrepancy_list", village=village or None))
 
 
+@sectors.route("/cases/<int:case_id>")
+@login_required
+def case_data(case_id: int) -> str:
+    """Which sector data each step of a case was judged by: per event, the latest import
+    of each source of the case's county imported before the step (imports never change,
+    and the step's time is sealed in its event)."""
+    from workflow.audit.chain import trail
+    from workflow.cases.models import Case
+    from workflow.jurisdictions.scope import get_in_scope
+
+    try:
+        case = get_in_scope(Case, case_id, current_user)
+    except WorkflowError:
+        abort(404)
+    steps = [(event, queries.data_judged_by(case.jurisdiction_path, event.at))
+             for event in trail(case)]
+    return render_template("sectors/case_data.html", case=case, steps=steps,
+                           formats=formats())
+
+
 sectors_cli = AppGroup("sectors", help="行业部门数据导入与比对 (sector data)")
 
 
