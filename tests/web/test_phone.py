@@ -21,7 +21,11 @@ SHOTS = "/tmp/shots_g"  # noqa: S108 - a fixed place to look at the pages by han
 
 def overflow(page) -> int:
     """How many pixels the document is wider than the phone (0 or less when it fits)."""
-    return page.evaluate("document.documentElement.scrollWidth - 390")
+    return overflow_at(page, 390)
+
+
+def overflow_at(page, width: int) -> int:
+    return page.evaluate(f"document.documentElement.scrollWidth - {width}")
 
 
 def shot(page, name: str) -> None:
@@ -214,6 +218,11 @@ def test_the_desktop_bar_is_unchanged(server, world, cases):  # noqa: F811
             assert page.locator("#nav-toggle").is_hidden()
             assert page.locator("nav >> text=农户").is_visible()
             assert page.locator(".topbar .inner").bounding_box()["height"] == 54
+            # One line: every top-level link at the same height, within the window.
+            tops = {round(link.bounding_box()["y"]) for link in page.locator("nav > a").all()}
+            assert len(tops) == 1, tops
+            assert overflow_at(page, 1366) <= 0
+            shot(page, "desktop_todo")
             assert page.locator("table.grid thead").first.is_visible()  # a table, not cards
         finally:
             browser.close()
