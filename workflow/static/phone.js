@@ -26,4 +26,20 @@
       });
     });
   });
+  // 退出: what 外业采集 kept on this phone (households, cases, drafts, the stored page)
+  // is deleted before the logout is sent, so the next user of the phone sees none of it.
+  var logout = document.querySelector("form[action$='/logout']");
+  if (logout && window.indexedDB) {
+    logout.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var sent = false, done = function () { if (!sent) { sent = true; logout.submit(); } };
+      var jobs = [new Promise(function (resolve) {
+        var req = indexedDB.deleteDatabase("wf-offline");
+        req.onsuccess = req.onerror = req.onblocked = resolve;
+      })];
+      if (window.caches) jobs.push(caches.delete("wf-offline-v1"));
+      Promise.all(jobs).then(done, done);
+      setTimeout(done, 2000);
+    });
+  }
 })();
