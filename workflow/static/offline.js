@@ -143,7 +143,7 @@
     });
     if (first) { first.focus(); return; }
     Object.keys(data).forEach(function (k) { if (data[k] === "") delete data[k]; });
-    var draft = { key: newKey(), case_id: c.id, action: c.action, version: c.version,
+    var draft = { key: newKey(), user: state.pkg.user, case_id: c.id, action: c.action, version: c.version,
       title: c.title, action_title: c.action_title, data: data, opinion: opinion,
       saved_at: new Date().toISOString(), status: "waiting" };
     putDraft(draft).then(function () {
@@ -174,6 +174,8 @@
       li.appendChild(el("span", { "class": "badge " + { waiting: "badge-warn", sent: "badge-ok", returned: "badge-danger", failed: "badge-danger" }[d.status] }, STATUS[d.status]));
       li.appendChild(document.createTextNode(" " + d.title + " · " + d.action_title + "（保存于 " + when(d.saved_at) + "）"));
       if (d.reason) li.appendChild(el("div", { "class": "reason" }, d.reason));
+      if (d.status === "waiting" && state.pkg && d.user !== state.pkg.user)
+        li.appendChild(el("div", { "class": "reason" }, "由 " + d.user + " 填写：须该用户登录后才会发送"));
       (d.changes || []).forEach(function (ch) {
         li.appendChild(el("div", { "class": "small muted" }, "此后：" + ch.at + " " + ch.actor + " " + ch.action));
       });
@@ -242,7 +244,8 @@
       state.token = body.csrf_token;
       delete body.csrf_token;
       body.fetched_at = new Date().toISOString();
-      return run("package", "readwrite", function (s) { return s.put(body, "current"); });
+      return run("package", "readwrite", function (s) { return s.put(body, "current"); })
+        .then(function () { return body.user; });
     });
   }
 
@@ -269,8 +272,10 @@
   function sync() {
     if (state.syncing || !navigator.onLine) return Promise.resolve();
     state.syncing = true;
-    return fetchPackage().then(loadDrafts).then(function (drafts) {
-      var waiting = drafts.filter(function (d) { return d.status === "waiting"; })
+    var user = null;
+    return fetchPackage().then(function (who) { user = who; return loadDrafts(); }).then(function (drafts) {
+      // Only the signed-in user's own drafts are sent under their session.
+      var waiting = drafts.filter(function (d) { return d.status === "waiting" && d.user === user; })
         .sort(function (a, b) { return a.seq - b.seq; });
       return waiting.reduce(function (chain, d) { return chain.then(function () { return send(d); }); }, Promise.resolve());
     }).then(function () { return fetchPackage(); }).catch(function (error) {
