@@ -133,6 +133,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.audit import chain, funds
 
     chain.register_check(funds.verify)  # the fund sources' chains in audit verify
+    from workflow import offline
+
+    offline.init_app(app)  # 外业采集 /offline: the offline page, its worker, drafts sent once
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here

@@ -148,3 +148,20 @@ def test_dependent_choices_are_checked_with_a_chinese_message(app):
     assert errors["method"] == ["「改造方式」与「鉴定等级」不符：C级（局部危险）只能选择修缮加固"]
     _, errors = form.validate({**base, "grade": "D", "method": "repair"})
     assert "原址翻建、异地新建" in errors["method"][0]
+
+
+def test_phone_keyboards_follow_the_field_types():
+    """inputmode and input type come from the field definition, not from templates."""
+    from workflow.engine.forms import FieldDef
+
+    money = FieldDef(name="wages", label="工资性收入（元）", type="decimal", min=0)
+    net = FieldDef(name="farm_net", label="农业经营净收入（元）", type="decimal", min=-10)
+    count = FieldDef(name="size", label="家庭人口（人）", type="integer", min=1)
+    unbounded = FieldDef(name="n", label="数", type="integer")
+    day = FieldDef(name="on", label="日期", type="date")
+    text = FieldDef(name="who", label="姓名", type="string")
+    assert (money.inputmode, money.input_type) == ("decimal", "number")
+    assert (count.inputmode, count.input_type) == ("numeric", "number")
+    assert net.inputmode is None and unbounded.inputmode is None  # a minus sign is needed
+    assert (day.inputmode, day.input_type) == (None, "date")
+    assert (text.inputmode, text.input_type) == (None, "text")

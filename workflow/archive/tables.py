@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
     "notifications": _skip("通知是本系统用户的提醒，不移交"),
     "notification_preferences": _skip("通知偏好是本系统用户的设置，不移交"),
     "notification_digests": _skip("摘要邮件的发送记录只在本系统有效，不移交"),
+    "offline_draft_receipts": _skip("离线草稿的回执只用于防止重复提交，办理记录已在审批留痕中"),
 }
 # Columns naming an evidence file in the upload folder by its SHA-256 (--with-files).
 EVIDENCE = {"attachments": "sha256", "village_populations": "evidence_sha256"}

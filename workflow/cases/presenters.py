@@ -36,7 +36,6 @@ from workflow.registry.disclosure import form_value
 FIELD_PREFIX = "f_"
 """Form inputs are named ``f_<field>`` so no field can clash with version/opinion/csrf_token."""
 
-INPUT_TYPES = {"integer": "number", "decimal": "number", "date": "date", "string": "text"}
 
 
 def number_text(value: float | None) -> str:
@@ -209,7 +208,7 @@ def action_panels(case: Case, definition: Definition, user: User,
         for f in action.form.fields if action.form else []:
             fields.append({"def": f, "name": FIELD_PREFIX + f.name,
                            "id": f"{action.name}-{f.name}",
-                           "input": INPUT_TYPES.get(f.type, f.type),
+                           "input": f.input_type, "inputmode": f.inputmode,
                            "step": "1" if f.type == "integer" else "0.01",
                            "min": number_text(f.min), "max": number_text(f.max),
                            "hint": f.help or bounds_hint(f),

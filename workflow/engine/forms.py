@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 FIELD_TYPES = ("string", "text", "integer", "decimal", "boolean", "choice", "date")
+INPUT_TYPES = {"integer": "number", "decimal": "number", "date": "date", "string": "text"}
 TYPE_MESSAGES = {
     "integer": "必须是整数",
     "decimal": "必须是数字",
@@ -60,6 +61,22 @@ class FieldDef:
             if self.not_before:
                 out["not_before"] = self.not_before
         return out
+
+    @property
+    def input_type(self) -> str:
+        """The HTML ``<input type>`` of a typed-in field (choices, yes/no and long text
+        have their own elements)."""
+        return INPUT_TYPES.get(self.type, "text")
+
+    @property
+    def inputmode(self) -> str | None:
+        """The phone keyboard the field needs: digits for whole numbers, digits and a
+        decimal point for amounts. A field that may be negative (农业经营净收入) gets
+        none, because phones' decimal and numeric pads have no minus key; type=number
+        then brings up the numbers-and-punctuation keyboard, which has one."""
+        if self.type not in ("integer", "decimal") or self.min is None or self.min < 0:
+            return None
+        return "numeric" if self.type == "integer" else "decimal"
 
     def allowed_choices(self, values: dict[str, Any]) -> list[str] | None:
         """The choices open given the other values (None when they do not depend)."""

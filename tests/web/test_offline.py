@@ -1,0 +1,132 @@
+"""外业采集 in headless Chromium with Playwright's offline mode (issue 19 part 2): the
+page opens and keeps its drafts with no network, checks a bad field there, and on
+reconnecting sends each draft once, in order; a draft whose case moved on comes back."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask import request, request_started
+from sqlalchemy import func, select
+
+from tests.factories import GOOD_SURVEY, Api
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
+from tests.web.test_phone import PHONE, overflow, shot
+from workflow.audit.models import AuditEvent
+from workflow.extensions import db
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
+
+
+def survey_events(case_id: int) -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.case_id == case_id, AuditEvent.action == "submit_survey")).scalar_one()
+
+
+def fill_survey(page, **values) -> None:
+    for name, value in {**GOOD_SURVEY, **values}.items():
+        if value is True:
+            page.check(f"#d-{name}")
+        else:
+            page.fill(f"#d-{name}", str(value))
+
+
+def test_a_survey_filled_offline_is_sent_once(app, server, world, client):  # noqa: F811
+    seen: list[str] = []  # every path the server is asked for (from its own thread)
+
+    def record(sender, **extra) -> None:
+        seen.append(request.path)
+
+    request_started.connect(record, app)
+    clerk = Api(client, "clerk")
+    ids = []
+    for household in world.households[:2]:
+        response = clerk.post("/api/v1/cases", json={"procedure": "household_exit",
+                                                     "subject_id": household.id})
+        ids.append(response.get_json()["id"])
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = login(browser, server, "helper", PHONE)
+            page.click("#nav-toggle")
+            page.click("nav >> text=外业采集")
+            page.wait_for_url(f"{server}/offline")
+            expect(page.locator("#case-list li.case")).to_have_count(2)
+            # The worker controls the page (clients.claim); evaluate, not wait_for_function,
+            # whose polling would need eval, which the page's CSP forbids.
+            assert page.evaluate("""navigator.serviceWorker.controller ? true : new Promise(
+              r => navigator.serviceWorker.addEventListener('controllerchange', () => r(true)))""")
+
+            page.context.set_offline(True)
+            asked = len(seen)
+            assert page.reload().from_service_worker
+            expect(page.locator("#net-status")).to_contain_text("离线")
+            expect(page.locator("#case-list li.case")).to_have_count(2)  # from IndexedDB
+
+            # A bad field: the server's message, shown with no network.
+            page.click(f"li.case[data-case='{ids[0]}'] button.fill")
+            fill_survey(page, wages="-5")
+            page.click("#save-draft")
+            expect(page.locator("#d-wages-msg")).to_have_text(
+                "「工资性收入（元）」应在 0 至 10000000 之间")
+            assert page.get_attribute("#d-wages", "inputmode") == "decimal"
+            expect(page.locator("#queue-summary")).to_have_text("没有草稿。")
+            page.fill("#d-wages", "9000")
+            page.click("#save-draft")
+            expect(page.locator("#queue-summary")).to_contain_text("待发送 1 份")
+            page.click(f"li.case[data-case='{ids[1]}'] button.fill")
+            fill_survey(page, household_size=2, notes="离线填写")
+            page.click("#save-draft")
+            expect(page.locator("#queue-summary")).to_contain_text("待发送 2 份")
+            assert overflow(page) <= 0
+            shot(page, "offline_waiting")
+
+            page.reload()  # still offline: the drafts are still there
+            expect(page.locator("#queue-summary")).to_contain_text("待发送 2 份")
+            expect(page.locator("#queue-list li.draft-waiting")).to_have_count(2)
+            assert survey_events(ids[0]) == 0
+            # All of it with no request reaching the server; the browser's own update
+            # check of the worker script is outside Playwright's offline emulation.
+            assert [path for path in seen[asked:] if path != "/static/sw.js"] == []
+
+            # Meanwhile the clerk does the second household's survey at the office.
+            done = clerk.act(ids[1], "submit_survey", {**GOOD_SURVEY, "household_size": 2})
+            assert done.status_code == 200
+
+            page.context.set_offline(False)
+            page.evaluate("window.dispatchEvent(new Event('online'))")
+            expect(page.locator("#queue-summary")).to_contain_text(
+                "待发送 0 份，已发送 1 份，已退回 1 份", timeout=20_000)
+            returned = page.locator("#queue-list li.draft-returned")
+            expect(returned).to_contain_text("李秀英 提交入户核算")
+            expect(returned).to_contain_text("草稿未办理，内容仍保存在本机")
+            assert survey_events(ids[0]) == 1 and survey_events(ids[1]) == 1
+            shot(page, "offline_sent")
+
+            # A second sync, and the same draft posted again by hand, act no more.
+            page.click("#sync-now")
+            key = page.locator("#queue-list li.draft-sent").get_attribute("data-key")
+            again = page.evaluate("""([url, key, id]) => fetch('/offline/package')
+              .then(r => r.json()).then(p => fetch(url, {method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRFToken': p.csrf_token},
+                body: JSON.stringify({key: key, case_id: id, action: 'submit_survey',
+                                      version: 1, data: {}})}))
+              .then(r => r.json())""", ["/offline/drafts", key, ids[0]])
+            assert again["outcome"] == "duplicate"
+            expect(page.locator("#queue-summary")).to_contain_text("已发送 1 份")
+            assert survey_events(ids[0]) == 1
+
+            # 退出 deletes what the phone kept.
+            page.click("#nav-toggle")
+            page.click("button:has-text('退出')")
+            page.wait_for_url(f"{server}/login*")
+            names = page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+            assert "wf-offline" not in names
+            assert page.evaluate("caches.keys()") == []
+        finally:
+            browser.close()
+            request_started.disconnect(record, app)

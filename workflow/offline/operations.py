@@ -1,0 +1,154 @@
+"""What the offline page keeps on the phone, and a draft sent back from it.
+
+The package is the user's own scope only: the households of their villages and the open
+cases waiting on an action they may do that the page can capture offline. A draft goes
+through ``cases.operations.perform`` like any sign-off, with the case version it was
+based on: a case that moved on meanwhile refuses it (stale version) and the draft comes
+back to the helper with what changed. Its idempotency key is checked in the same
+transaction as the event (``DraftReceipt``), so a draft sent twice is applied once.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from workflow import clock
+from workflow.audit.models import AuditEvent
+from workflow.auth.models import User
+from workflow.cases.context import load_subject
+from workflow.cases.models import Case
+from workflow.cases.operations import open_actions, perform
+from workflow.cases.queries import case_query
+from workflow.engine import store
+from workflow.engine.errors import Conflict, Invalid, NotFound
+from workflow.extensions import db
+from workflow.jurisdictions.scope import get_in_scope, scope_filter
+from workflow.offline.models import DraftReceipt
+from workflow.registry.models import Household
+
+# The actions whose forms the page captures offline, by procedure (the income survey of
+# a household exit). Each is still checked by perform like any sign-off.
+OFFLINE_ACTIONS: dict[str, tuple[str, ...]] = {"household_exit": ("submit_survey",)}
+MAX_CASES = 200
+MAX_HOUSEHOLDS = 2000
+KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def package(user: User) -> dict[str, Any]:
+    """The user's households and the open cases they can capture offline, with each
+    action's field definitions (the same ``describe()`` the API serves)."""
+    query = case_query(user).where(Case.procedure.in_(list(OFFLINE_ACTIONS)))
+    cases = []
+    for case in db.session.execute(query.limit(MAX_CASES)).scalars():
+        definition = store.by_version(case.definition_version)
+        for item in open_actions(case, user):
+            if not item["allowed"] or item["name"] not in OFFLINE_ACTIONS[case.procedure]:
+                continue
+            action = definition.actions[item["name"]]
+            subject = load_subject(case.subject_type, case.subject_id)
+            cases.append({
+                "id": case.id, "version": case.version, "title": case.title,
+                "state_title": definition.state_title(case.state),
+                "household": {"head_name": subject.head_name, "masked_id": subject.masked_id,
+                              "size": subject.size} if subject is not None else None,
+                "village": case.village.name, "action": action.name,
+                "action_title": action.title, "forward": action.kind == "forward",
+                "form": _form(action.form) if action.form else None})
+    households = db.session.execute(
+        select(Household).where(scope_filter(Household.jurisdiction_path, user))
+        .order_by(Household.id).limit(MAX_HOUSEHOLDS)).scalars()
+    return {"user": user.username, "today": clock.today().isoformat(), "cases": cases,
+            "households": [{"id": h.id, "head_name": h.head_name, "masked_id": h.masked_id,
+                            "size": h.size, "village": h.village.name,
+                            "status": h.status_title} for h in households]}
+
+
+def _form(form) -> dict[str, Any]:
+    """The form's public description plus each field's input type and phone keyboard
+    (engine/forms.py), so the page builds the same inputs as the case page."""
+    return {**form.describe(), "inputs": {f.name: {"type": f.input_type,
+                                                    "inputmode": f.inputmode}
+                                          for f in form.fields}}
+
+
+class DraftSchema(Schema):
+    """A draft as the page sends it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    key = fields.String(required=True, validate=validate.Regexp(
+        KEY, error="草稿编号格式不正确"), error_messages={"required": "缺少草稿编号"})
+    case_id = fields.Integer(required=True, strict=True,
+                             error_messages={"required": "缺少案件编号",
+                                             "invalid": "案件编号必须是整数"})
+    action = fields.String(required=True, validate=validate.Length(max=64))
+    version = fields.Integer(required=True, strict=True,
+                             error_messages={"required": "缺少案件版本号",
+                                             "invalid": "案件版本号必须是整数"})
+    data = fields.Dict(load_default=dict)
+    opinion = fields.String(load_default="", validate=validate.Length(
+        max=2000, error="「意见」不能超过 2000 个字"))
+
+
+_DRAFT = DraftSchema()
+
+
+def _receipt(user: User, key: str) -> DraftReceipt | None:
+    return db.session.execute(select(DraftReceipt).where(
+        DraftReceipt.user_id == user.id, DraftReceipt.key == key)).scalar_one_or_none()
+
+
+def _applied(receipt: DraftReceipt, outcome: str) -> dict[str, Any]:
+    return {"outcome": outcome, "key": receipt.key, "case_id": receipt.case_id,
+            "version": receipt.new_version}
+
+
+def submit(user: User, payload: Any) -> dict[str, Any]:
+    """Apply one draft: ``applied`` (the event is written), ``duplicate`` (this key was
+    applied before; nothing happens), or ``returned`` (the case moved on since the draft's
+    version; nothing is written). Form and guard errors raise Invalid as for any sign-off."""
+    if not isinstance(payload, dict):
+        raise Invalid("草稿内容格式不正确")
+    try:
+        values = _DRAFT.load(payload)
+    except ValidationError as exc:
+        raise Invalid("草稿内容有误", {k: [str(m) for m in v] if isinstance(v, list) else
+                                     [str(v)] for k, v in exc.normalized_messages().items()}
+                      ) from exc
+    if (receipt := _receipt(user, values["key"])) is not None:
+        return _applied(receipt, "duplicate")
+    case = get_in_scope(Case, values["case_id"], user)
+    if values["action"] not in OFFLINE_ACTIONS.get(case.procedure, ()):
+        raise NotFound("该操作不能离线填写")
+    # Added before perform: flushed and committed with the event, or rolled back with it.
+    db.session.add(DraftReceipt(user_id=user.id, key=values["key"], case_id=case.id,
+                                action=values["action"], based_on_version=values["version"],
+                                new_version=values["version"] + 1))
+    try:
+        perform(case, values["action"], user, version=values["version"],
+                data=values["data"], opinion=values["opinion"])
+    except Conflict as exc:
+        db.session.rollback()
+        if (receipt := _receipt(user, values["key"])) is not None:  # a concurrent copy won
+            return _applied(receipt, "duplicate")
+        return _returned(case.id, values["version"], exc.message)
+    receipt = _receipt(user, values["key"])
+    return {**_applied(receipt, "applied"), "state_title": store.by_version(
+        case.definition_version).state_title(case.state)}
+
+
+def _returned(case_id: int, version: int, message: str) -> dict[str, Any]:
+    """The draft comes back with what happened to the case since its version."""
+    case = db.session.get(Case, case_id)
+    definition = store.by_version(case.definition_version)
+    events = db.session.execute(select(AuditEvent).where(
+        AuditEvent.case_id == case_id, AuditEvent.seq > version)
+        .order_by(AuditEvent.seq)).scalars()
+    return {"outcome": "returned", "case_id": case_id, "message": message,
+            "version": case.version, "state_title": definition.state_title(case.state),
+            "changes": [{"at": clock.to_local(e.at).strftime("%Y-%m-%d %H:%M"),
+                         "actor": e.actor_name, "action": e.action_title} for e in events]}
