@@ -123,6 +123,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     notifications.init_app(app)  # 通知: hook on case events, page, API, top-bar count
     comments.init_app(app)  # 批注 on the case page and API, their chain in audit verify
+    from workflow import delegation
+
+    delegation.init_app(app)  # 授权代办: 我的授权, /admin/delegations, API, 代签 in sign-offs
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here

@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     # A value set for a place in the county (installation-wide and higher places' values
     # are the receiver's own; each case's events record the values it was judged by).
     "setting_values": Rule("place", "place_id"),
+    "delegations": _path(),  # 授权代办 of the county's places: its sign-offs name them
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
     "jobs": _skip("后台任务只在本系统运行，不移交"),

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases import deadlines, tallies
+from workflow.cases import deadlines, substitutes, tallies
 from workflow.cases.applied import event_data
 from workflow.cases.context import Context, SubjectContext, load_subject, subject_model
 from workflow.cases.models import Case
@@ -304,8 +304,9 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         registry.EFFECTS[name](ctx)
     signers = {level: list(ids) for level, ids in case.signers.items()}
     level = signing_level(action, assignment)
-    if actor.id not in signers.setdefault(level, []):
-        signers[level].append(actor.id)
+    for signer in substitutes.signer_ids(actor.id, assignment):  # 代签: both people
+        if signer not in signers.setdefault(level, []):
+            signers[level].append(signer)
     now = clock.utcnow()
     changes: dict[str, Any] = {
         "cosigns": cosigns, "signers": signers, "updated_at": now,
@@ -326,8 +327,9 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
 
 
 def choose_assignment(case: Case, action: Action, actor: User,
-                      role: str | None = None) -> RoleAssignment:
-    """The actor's assignment this sign-off is made under, or Forbidden."""
+                      role: str | None = None) -> RoleAssignment | substitutes.Acting:
+    """The actor's assignment this sign-off is made under (their own, else one they hold
+    on someone's behalf today), or Forbidden."""
     wanted = action.eligible_roles
     if action.cosign:
         signed = case.cosigns.get(action.name, {})
@@ -336,6 +338,10 @@ def choose_assignment(case: Case, action: Action, actor: User,
         wanted = [r for r in wanted if r not in signed]
     candidates = [a for a in actor.roles_over(case.village) if a.role in wanted
                   and (role is None or a.role == role)]
+    if not candidates:  # only now the delegations the actor holds (授权代办) are read
+        candidates = [a for a in substitutes.acting_for(actor)
+                      if a.role in wanted and (role is None or a.role == role)
+                      and a.jurisdiction.contains(case.village)]
     if not candidates:
         titles = "、".join(ROLES.get(r, r) for r in wanted)
         raise Forbidden(f"“{action.title}”须由{titles}办理，您没有相应权限")
@@ -352,15 +358,21 @@ def signing_level(action: Action, assignment: RoleAssignment) -> str:
 
 def check_separation(case: Case, action: Action, actor: User,
                      assignment: RoleAssignment | None = None) -> None:
-    """Whoever signed at one level may not sign at the next one up."""
+    """Whoever signed at one level may not sign at the next one up; a sign-off made on
+    someone's behalf counts for both people, before and after."""
     level = signing_level(action, assignment) if assignment else action.level
     index = LEVELS.index(level)
     # LEVELS runs city → village; the level below is the next one in the tuple.
     if index + 1 < len(LEVELS):
         below = LEVELS[index + 1]
-        if actor.id in case.signers.get(below, []):
+        signed = case.signers.get(below, [])
+        if actor.id in signed:
             raise Forbidden(f"职责分离：您已在{LEVEL_TITLES[below]}级签署本案件，"
                             f"不能再在{LEVEL_TITLES[level]}级签署")
+        if any(i in signed for i in substitutes.signer_ids(actor.id, assignment)):
+            name = getattr(assignment, "principal_name", "")
+            raise Forbidden(f"职责分离：授权人{name}已在{LEVEL_TITLES[below]}级签署本案件，"
+                            f"不能代其在{LEVEL_TITLES[level]}级签署")
 
 
 def _collect_signature(case: Case, action: Action,

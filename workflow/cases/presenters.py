@@ -159,7 +159,7 @@ def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
 def trail_rows(events: list[AuditEvent], definition: Definition) -> list[dict[str, Any]]:
     """The audit events as table rows, state names replaced by their titles."""
     roles = signer_titles(events)  # 县行业部门（县水利局）: the department shows
-    return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": roles[e.seq],
+    return [{"seq": e.seq, "at": e.at, "actor": e.signed_as, "role": roles[e.seq],
              "place": e.jurisdiction_name, "action": e.action_title, "opinion": e.opinion,
              "decision": e.decision,
              "from": definition.state_title(e.from_state) if e.from_state else "",

@@ -91,6 +91,11 @@ class EventSchema(Schema):
     action = fields.String()
     action_title = fields.String()
     actor = fields.String(attribute="actor_name")
+    # 代签: whom the actor signed for (授权代办), and the name as printed, 张三（代李四）.
+    on_behalf_of = fields.Function(lambda e: {"id": e.on_behalf_of_id,
+                                              "name": e.on_behalf_of_name}
+                                   if e.on_behalf_of_id is not None else None)
+    signed_as = fields.String()
     role = fields.String()
     role_title = fields.Function(lambda e: ROLES.get(e.role, e.role))
     jurisdiction = fields.Function(lambda e: {"code": e.jurisdiction_code,
