@@ -395,10 +395,11 @@ def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
     out, subject = [], None
     for action in definition.actions_in(case.state):
         try:
-            check_separation(case, action, actor, choose_assignment(case, action, actor))
+            chosen = choose_assignment(case, action, actor)
+            check_separation(case, action, actor, chosen)
             allowed, reason = True, ""
         except (Forbidden, NotFound) as exc:
-            allowed, reason = False, exc.message
+            allowed, reason, chosen = False, exc.message, None
         if allowed and any(g in registry.SUBJECT_GUARDS for g in action.guards):
             # What the subject's state forbids is not offered (the guards would refuse it).
             subject = subject or load_subject(case.subject_type, case.subject_id)
@@ -408,5 +409,6 @@ def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
                     "form": action.form.key if action.form else None, "allowed": allowed,
                     "reason": reason, "cosign": action.cosign,
                     "signed": list(case.cosigns.get(action.name, {})),
-                    "evidence": action.evidence})
+                    "evidence": action.evidence,
+                    "on_behalf_of": getattr(chosen, "principal_name", None)})
     return out

@@ -56,6 +56,7 @@ class ActionSchema(Schema):
     cosign = fields.List(fields.String())
     signed = fields.List(fields.String())
     evidence = fields.List(fields.String())
+    on_behalf_of = fields.String(allow_none=True)  # 授权代办: whom the reader would sign for
 
 
 class SubjectSchema(Schema):
