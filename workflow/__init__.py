@@ -63,9 +63,11 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     app.register_blueprint(auth)
     app.register_blueprint(cases)
-    from workflow.cases.supervision import supervision
+    from workflow.cases.supervision import supervision, supervision_api
 
     app.register_blueprint(supervision)  # /supervision (督办): over-limit cases below
+    app.register_blueprint(supervision_api)  # POST /api/v1/cases/<id>/supervision
+    csrf.exempt(supervision_api)
     app.register_blueprint(api)
     csrf.exempt(api)
     from workflow.api import docs_page

@@ -213,16 +213,17 @@ def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
 
 
 def append_event(case: Case, actor: User, assignment: RoleAssignment, *, action: str,
-                 action_title: str, data: dict[str, Any], version: int | None = None) -> Case:
+                 action_title: str, data: dict[str, Any], version: int | None = None,
+                 opinion: str = "") -> Case:
     """Commit what the caller added to the session with a trail event that does not move
-    the case (an upload, say): the same version check and hash chain as ``perform``."""
+    the case (an upload, a 督办): the same version check and hash chain as ``perform``."""
     if version is not None and version != case.version:
         db.session.rollback()
         raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
     event = new_event(case, action=action, action_title=action_title, actor=actor,
                       assignment=assignment, level=assignment.jurisdiction.level,
                       from_state=case.state, to_state=case.state, decision="agree",
-                      opinion="", data=data)
+                      opinion=opinion, data=data)
     changes = {name: getattr(case, name) for name in _CHANGED}
     changes.update(updated_at=event["at"], version=case.version + 1,
                    trail_head=event["hash"], event_count=event["seq"])

@@ -16,7 +16,7 @@ from workflow.audit.chain import SETTINGS_KEY, trail
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.auth.titles import signer_titles
-from workflow.cases import timelimits
+from workflow.cases import supervising, timelimits
 from workflow.cases.applied import describe
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
@@ -270,5 +270,7 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "actions": actions,
         "upcoming": upcoming_settings(case, definition, user),
         "limits": timelimits.for_cases([case])[case.id],
+        "supervision": supervising.latest([case]).get(case.id),
+        "may_supervise": supervising.supervising_assignment(case, user) is not None,
         "attempt": attempt,
     }
