@@ -1,5 +1,6 @@
 """delegation (授权代办): the delegations table and, on each trail event, whom a
-sign-off was made for (on_behalf_of_id/_name) under which delegation
+sign-off was made for (on_behalf_of_id/_name) under which delegation; text messages:
+the per-kind opt-in and when each notification went out
 
 Revision ID: 0030
 Revises: 0027
@@ -52,9 +53,18 @@ def upgrade():
         batch.add_column(sa.Column('delegation_id', sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f('fk_audit_events_on_behalf_of_id_users'), 'users',
                                  ['on_behalf_of_id'], ['id'])
+    # Text messages (notifications/sms.py): per-kind opt-in, and when each went out.
+    with op.batch_alter_table('notification_preferences') as batch:
+        batch.add_column(sa.Column('sms', sa.Boolean(), nullable=False, server_default='0'))
+    with op.batch_alter_table('notifications') as batch:
+        batch.add_column(sa.Column('sms_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('notifications') as batch:
+        batch.drop_column('sms_at')
+    with op.batch_alter_table('notification_preferences') as batch:
+        batch.drop_column('sms')
     with op.batch_alter_table('audit_events') as batch:
         batch.drop_constraint(op.f('fk_audit_events_on_behalf_of_id_users'), type_='foreignkey')
         batch.drop_column('delegation_id')

@@ -97,3 +97,14 @@ def test_a_refused_form_shows_the_error_beside_the_field(client, world):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f'id="sv-text-{case.id}-error"' in page and "请填写「督办意见」" in page
+
+
+def test_the_api_gives_the_time_limit_status_and_due_date(client, world):
+    case = late_alert(world)
+    api = Api(client, "clerk")
+    body = api.get(f"/api/v1/cases/{case.id}").get_json()
+    assert body["time_limit"]["label"] == "超期" and body["time_limit"]["name"] == "village_check"
+    assert body["time_limit"]["due_on"] == "2026-02-14"
+    assert {s["name"] for s in body["time_limits"]} == {"village_check", "whole_procedure"}
+    listed = api.get("/api/v1/cases").get_json()["items"]
+    assert listed[0]["time_limit"]["label"] == "超期"
