@@ -271,6 +271,5 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "upcoming": upcoming_settings(case, definition, user),
         "limits": timelimits.for_cases([case])[case.id],
         "supervision": supervising.latest([case]).get(case.id),
-        "may_supervise": supervising.supervising_assignment(case, user) is not None,
         "attempt": attempt,
     }
