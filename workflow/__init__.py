@@ -63,9 +63,11 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     app.register_blueprint(auth)
     app.register_blueprint(cases)
-    from workflow.cases.supervision import supervision
+    from workflow.cases.supervision import supervision, supervision_api
 
     app.register_blueprint(supervision)  # /supervision (督办): over-limit cases below
+    app.register_blueprint(supervision_api)  # POST /api/v1/cases/<id>/supervision
+    csrf.exempt(supervision_api)
     app.register_blueprint(api)
     csrf.exempt(api)
     from workflow.api import docs_page
@@ -136,6 +138,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow import offline
 
     offline.init_app(app)  # 外业采集 /offline: the offline page, its worker, drafts sent once
+    from workflow import delegation
+
+    delegation.init_app(app)  # 授权代办: 我的授权, /admin/delegations, API, 代签 in sign-offs
     from workflow.audit import keys as audit_keys
 
     audit_keys.init_app(app)  # production without an audit key stops here

@@ -43,6 +43,9 @@ class Config:
     SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
     SMTP_TIMEOUT_SECONDS = int(_env("SMTP_TIMEOUT_SECONDS", "30"))
     MAIL_FROM = _env("MAIL_FROM", "noreply@localhost")
+    # Text messages (notifications/sms.py): the registered sender's name, e.g. "log";
+    # empty: none are sent.
+    SMS_SENDER = _env("SMS_SENDER", "")
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
     STATES_FOLDER = _env("STATES_FOLDER", str(ROOT / "states"))
     FORMS_FOLDER = _env("FORMS_FOLDER", str(ROOT / "forms"))

@@ -243,15 +243,17 @@ def list_cases():
                        date_from=_date_arg("from"), date_to=_date_arg("to"),
                        overdue=request.args.get("overdue") in ("1", "true"))
     page = api_page(query)
-    from workflow.cases.schemas import CaseSchema
+    from workflow.cases.schemas import CaseSchema, limit_fields
+    limits = limit_fields(page.items)  # two queries for the page
     return jsonify(_page_json(page, CaseSchema(many=True).dump(
-        case_summaries(page.items))))
+        [{**summary, **limits[case.id]}
+         for case, summary in zip(page.items, case_summaries(page.items), strict=True)])))
 
 
 @api.get("/cases/<int:case_id>")
 @token_required
 def get_case(case_id: int):
-    return jsonify(case_detail(get_in_scope(Case, case_id, g.user), g.user))
+    return jsonify(case_detail(get_in_scope(Case, case_id, g.user), g.user, limits=True))
 
 
 @api.post("/cases/<int:case_id>/actions/<name>")

@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = {
     "sector_match_runs": _path(), "sector_discrepancies": _path(),
     "sector_records": _parent("import_id", "sector_imports"),
     "sector_match_hits": _skip("比对运行中的临时记录，运行结束即清空，不移交"),
+    "delegations": _path(),  # 授权代办 of the county's places: its sign-offs name them
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
     "jobs": _skip("后台任务只在本系统运行，不移交"),

@@ -40,8 +40,12 @@ def new_event(case: Case, *, action: str, action_title: str, actor: User,
         "from_state": from_state, "to_state": to_state, "decision": decision,
         "opinion": opinion, "data": data, "at": clock.utcnow(),
         "prev_hash": case.trail_head or GENESIS,
+        # Signed on someone's behalf (授权代办): the assignment is theirs (cases/substitutes).
+        "on_behalf_of_id": getattr(assignment, "principal_id", None),
+        "on_behalf_of_name": getattr(assignment, "principal_name", None),
+        "delegation_id": getattr(assignment, "delegation_id", None),
     }
-    return seal(values, AuditEvent.HASHED)
+    return seal(values, AuditEvent.HASHED, AuditEvent.OPTIONAL)
 
 
 def insert_events(events: list[dict[str, Any]]) -> None:
@@ -163,8 +167,9 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
             signed = {**cosigns.get(event.action, {}), event.role: event.actor_id}
             cosigns = ({} if all(r in signed for r in action.cosign)
                        else {**cosigns, event.action: signed})
-        if event.actor_id not in signers.setdefault(event.level, []):
-            signers[event.level].append(event.actor_id)
+        for signer in (event.actor_id, event.on_behalf_of_id):  # 代签 counts for both
+            if signer is not None and signer not in signers.setdefault(event.level, []):
+                signers[event.level].append(signer)
     if case.state != state:
         problems.append(Problem(where, None, f"案件状态「{_title(definition, case.state)}」与留痕"
                                 f"记录的「{_title(definition, state)}」不符：记录被直接修改"))

@@ -20,6 +20,8 @@ class ChainedEvent:
     entered, when, and the hashes. ``HASHED`` names the fields its hash covers."""
 
     HASHED: tuple[str, ...] = ()
+    # Fields hashed only when set, so that adding one leaves every earlier hash valid.
+    OPTIONAL: tuple[str, ...] = ()
 
     seq: Mapped[int]
     action_title: Mapped[str] = mapped_column(db.String(64))
@@ -36,7 +38,8 @@ class ChainedEvent:
 
     def compute_hash(self) -> str:
         return event_hash({name: getattr(self, name)
-                           for name in (*self.HASHED, "at", "prev_hash")}, self.HASHED)
+                           for name in (*self.HASHED, *self.OPTIONAL, "at", "prev_hash")},
+                          self.HASHED, self.OPTIONAL)
 
 
 class AuditEvent(ChainedEvent, db.Model):
@@ -53,11 +56,24 @@ class AuditEvent(ChainedEvent, db.Model):
     action: Mapped[str] = mapped_column(db.String(48))
     jurisdiction_code: Mapped[str] = mapped_column(db.String(12))
     jurisdiction_name: Mapped[str] = mapped_column(db.String(64))
+    OPTIONAL = ("on_behalf_of_id", "on_behalf_of_name", "delegation_id")
     level: Mapped[str] = mapped_column(db.String(16))
     from_state: Mapped[str] = mapped_column(db.String(48))
     to_state: Mapped[str] = mapped_column(db.String(48))
     decision: Mapped[str] = mapped_column(db.String(16))
     opinion: Mapped[str] = mapped_column(db.Text, default="")
+    # 代签 (授权代办): whom the actor signed for, under which delegation; NULL otherwise.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id"))
+    on_behalf_of_name: Mapped[str | None] = mapped_column(db.String(64))
+    # No foreign key: a city's delegation lies outside a county's archive of its cases.
+    delegation_id: Mapped[int | None]
+
+    @property
+    def signed_as(self) -> str:
+        """The signer as the trail and the sheet print them: 张三 or 张三（代李四）."""
+        if self.on_behalf_of_name:
+            return f"{self.actor_name}（代{self.on_behalf_of_name}）"
+        return self.actor_name
 
 
 class RegisterEvent(ChainedEvent, db.Model):
@@ -115,18 +131,22 @@ class AdminEvent(ChainedEvent, db.Model):
     place = relationship("Jurisdiction", lazy="joined")
 
 
-def seal(values: dict[str, Any], hashed: tuple[str, ...]) -> dict[str, Any]:
+def seal(values: dict[str, Any], hashed: tuple[str, ...],
+         optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """Set ``values``' chain hash and its keyed seal (the one way events are hashed)."""
     from workflow.audit import keys
 
-    values["hash"] = event_hash(values, hashed)
+    values["hash"] = event_hash(values, hashed, optional)
     values["mac"] = keys.mac(values["hash"])
     return values
 
 
-def event_hash(values: dict[str, Any], hashed: tuple[str, ...]) -> str:
-    """SHA-256 over the previous hash and an event's content, in a canonical form."""
+def event_hash(values: dict[str, Any], hashed: tuple[str, ...],
+               optional: tuple[str, ...] = ()) -> str:
+    """SHA-256 over the previous hash and an event's content, in a canonical form
+    (``optional`` fields count only when set: NULL hashes as absent)."""
     body = {name: values[name] for name in hashed}
+    body.update({name: values[name] for name in optional if values.get(name) is not None})
     body["at"] = values["at"].isoformat(timespec="microseconds")
     body["prev"] = values["prev_hash"]
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

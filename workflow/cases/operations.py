@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases import deadlines, tallies
+from workflow.cases import deadlines, substitutes, tallies
 from workflow.cases.applied import event_data
 from workflow.cases.context import Context, SubjectContext, load_subject, subject_model
 from workflow.cases.models import Case
@@ -213,16 +213,17 @@ def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
 
 
 def append_event(case: Case, actor: User, assignment: RoleAssignment, *, action: str,
-                 action_title: str, data: dict[str, Any], version: int | None = None) -> Case:
+                 action_title: str, data: dict[str, Any], version: int | None = None,
+                 opinion: str = "") -> Case:
     """Commit what the caller added to the session with a trail event that does not move
-    the case (an upload, say): the same version check and hash chain as ``perform``."""
+    the case (an upload, a 督办): the same version check and hash chain as ``perform``."""
     if version is not None and version != case.version:
         db.session.rollback()
         raise Conflict("案件已被他人处理（版本已变化），请刷新后重试")
     event = new_event(case, action=action, action_title=action_title, actor=actor,
                       assignment=assignment, level=assignment.jurisdiction.level,
                       from_state=case.state, to_state=case.state, decision="agree",
-                      opinion="", data=data)
+                      opinion=opinion, data=data)
     changes = {name: getattr(case, name) for name in _CHANGED}
     changes.update(updated_at=event["at"], version=case.version + 1,
                    trail_head=event["hash"], event_count=event["seq"])
@@ -304,8 +305,9 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
         registry.EFFECTS[name](ctx)
     signers = {level: list(ids) for level, ids in case.signers.items()}
     level = signing_level(action, assignment)
-    if actor.id not in signers.setdefault(level, []):
-        signers[level].append(actor.id)
+    for signer in substitutes.signer_ids(actor.id, assignment):  # 代签: both people
+        if signer not in signers.setdefault(level, []):
+            signers[level].append(signer)
     now = clock.utcnow()
     changes: dict[str, Any] = {
         "cosigns": cosigns, "signers": signers, "updated_at": now,
@@ -326,8 +328,9 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
 
 
 def choose_assignment(case: Case, action: Action, actor: User,
-                      role: str | None = None) -> RoleAssignment:
-    """The actor's assignment this sign-off is made under, or Forbidden."""
+                      role: str | None = None) -> RoleAssignment | substitutes.Acting:
+    """The actor's assignment this sign-off is made under (their own, else one they hold
+    on someone's behalf today), or Forbidden."""
     wanted = action.eligible_roles
     if action.cosign:
         signed = case.cosigns.get(action.name, {})
@@ -336,6 +339,10 @@ def choose_assignment(case: Case, action: Action, actor: User,
         wanted = [r for r in wanted if r not in signed]
     candidates = [a for a in actor.roles_over(case.village) if a.role in wanted
                   and (role is None or a.role == role)]
+    if not candidates:  # only now the delegations the actor holds (授权代办) are read
+        candidates = [a for a in substitutes.acting_for(actor)
+                      if a.role in wanted and (role is None or a.role == role)
+                      and a.jurisdiction.contains(case.village)]
     if not candidates:
         titles = "、".join(ROLES.get(r, r) for r in wanted)
         raise Forbidden(f"“{action.title}”须由{titles}办理，您没有相应权限")
@@ -352,15 +359,21 @@ def signing_level(action: Action, assignment: RoleAssignment) -> str:
 
 def check_separation(case: Case, action: Action, actor: User,
                      assignment: RoleAssignment | None = None) -> None:
-    """Whoever signed at one level may not sign at the next one up."""
+    """Whoever signed at one level may not sign at the next one up; a sign-off made on
+    someone's behalf counts for both people, before and after."""
     level = signing_level(action, assignment) if assignment else action.level
     index = LEVELS.index(level)
     # LEVELS runs city → village; the level below is the next one in the tuple.
     if index + 1 < len(LEVELS):
         below = LEVELS[index + 1]
-        if actor.id in case.signers.get(below, []):
+        signed = case.signers.get(below, [])
+        if actor.id in signed:
             raise Forbidden(f"职责分离：您已在{LEVEL_TITLES[below]}级签署本案件，"
                             f"不能再在{LEVEL_TITLES[level]}级签署")
+        if any(i in signed for i in substitutes.signer_ids(actor.id, assignment)):
+            name = getattr(assignment, "principal_name", "")
+            raise Forbidden(f"职责分离：授权人{name}已在{LEVEL_TITLES[below]}级签署本案件，"
+                            f"不能代其在{LEVEL_TITLES[level]}级签署")
 
 
 def _collect_signature(case: Case, action: Action,
@@ -383,10 +396,11 @@ def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
     out, subject = [], None
     for action in definition.actions_in(case.state):
         try:
-            check_separation(case, action, actor, choose_assignment(case, action, actor))
+            chosen = choose_assignment(case, action, actor)
+            check_separation(case, action, actor, chosen)
             allowed, reason = True, ""
         except (Forbidden, NotFound) as exc:
-            allowed, reason = False, exc.message
+            allowed, reason, chosen = False, exc.message, None
         if allowed and any(g in registry.SUBJECT_GUARDS for g in action.guards):
             # What the subject's state forbids is not offered (the guards would refuse it).
             subject = subject or load_subject(case.subject_type, case.subject_id)
@@ -396,5 +410,6 @@ def open_actions(case: Case, actor: User) -> list[dict[str, Any]]:
                     "form": action.form.key if action.form else None, "allowed": allowed,
                     "reason": reason, "cosign": action.cosign,
                     "signed": list(case.cosigns.get(action.name, {})),
-                    "evidence": action.evidence})
+                    "evidence": action.evidence,
+                    "on_behalf_of": getattr(chosen, "principal_name", None)})
     return out

@@ -16,7 +16,7 @@ from workflow.audit.chain import SETTINGS_KEY, trail
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.auth.titles import signer_titles
-from workflow.cases import timelimits
+from workflow.cases import supervising, timelimits
 from workflow.cases.applied import describe
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
@@ -158,7 +158,7 @@ def collected_steps(case: Case, definition: Definition) -> list[dict[str, Any]]:
 def trail_rows(events: list[AuditEvent], definition: Definition) -> list[dict[str, Any]]:
     """The audit events as table rows, state names replaced by their titles."""
     roles = signer_titles(events)  # 县行业部门（县水利局）: the department shows
-    return [{"seq": e.seq, "at": e.at, "actor": e.actor_name, "role": roles[e.seq],
+    return [{"seq": e.seq, "at": e.at, "actor": e.signed_as, "role": roles[e.seq],
              "place": e.jurisdiction_name, "action": e.action_title, "opinion": e.opinion,
              "decision": e.decision,
              "from": definition.state_title(e.from_state) if e.from_state else "",
@@ -269,5 +269,6 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "actions": actions,
         "upcoming": upcoming_settings(case, definition, user),
         "limits": timelimits.for_cases([case])[case.id],
+        "supervision": supervising.latest([case]).get(case.id),
         "attempt": attempt,
     }

@@ -11,6 +11,7 @@ from sqlalchemy import false, func, literal, union
 
 from workflow import clock
 from workflow.auth.models import User
+from workflow.cases import substitutes
 from workflow.cases.context import subject_model
 from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
@@ -87,7 +88,8 @@ def todo_query(user: User):
     path, then the waiting time) without reading the cases: a county has tens of
     thousands of candidates at a million cases, and sorting whole rows took 0.6 s."""
     parts = []
-    for assignment in user.assignments:
+    # With the roles held today for others (授权代办): their to-do is the delegate's too.
+    for assignment in [*user.assignments, *substitutes.acting_for(user)]:
         for definition in store.catalog().procedures.values():
             states = {s for a in definition.actions.values()
                       if assignment.role in a.eligible_roles for s in a.source}

@@ -56,6 +56,7 @@ class ActionSchema(Schema):
     cosign = fields.List(fields.String())
     signed = fields.List(fields.String())
     evidence = fields.List(fields.String())
+    on_behalf_of = fields.String(allow_none=True)  # 授权代办: whom the reader would sign for
 
 
 class SubjectSchema(Schema):
@@ -83,6 +84,9 @@ class CaseSchema(Schema):
     updated_at = UtcDateTime()
     due_on = fields.Date(allow_none=True)
     overdue = fields.Boolean()
+    # 办理时限: the worst running limit (status 正常/临期/超期, due date) and all of them.
+    time_limit = fields.Dict(allow_none=True)
+    time_limits = fields.List(fields.Dict())
     actions = fields.List(fields.Nested(ActionSchema))
 
 
@@ -91,6 +95,11 @@ class EventSchema(Schema):
     action = fields.String()
     action_title = fields.String()
     actor = fields.String(attribute="actor_name")
+    # 代签: whom the actor signed for (授权代办), and the name as printed, 张三（代李四）.
+    on_behalf_of = fields.Function(lambda e: {"id": e.on_behalf_of_id,
+                                              "name": e.on_behalf_of_name}
+                                   if e.on_behalf_of_id is not None else None)
+    signed_as = fields.String()
     role = fields.String()
     role_title = fields.Function(lambda e: ROLES.get(e.role, e.role))
     jurisdiction = fields.Function(lambda e: {"code": e.jurisdiction_code,
@@ -141,8 +150,21 @@ def case_summaries(cases: list[Case]) -> list[dict]:
     return [case_summary(case) for case in cases]
 
 
-def case_detail(case: Case, user: User) -> dict:
-    return _CASE.dump({**case_summary(case), "actions": open_actions(case, user)})
+def case_detail(case: Case, user: User, *, limits: bool = False) -> dict:
+    """The case with the actions ``user`` may take; with its time limits if asked."""
+    return _CASE.dump({**case_summary(case), "actions": open_actions(case, user),
+                       **(limit_fields([case])[case.id] if limits else {})})
+
+
+def limit_fields(cases: list[Case]) -> dict[int, dict]:
+    """Case id -> ``time_limit`` (the worst) and ``time_limits`` as the API gives them
+    (two queries for all the cases)."""
+    from workflow.cases import timelimits
+
+    found = timelimits.for_cases(cases)
+    return {case_id: {"time_limit": statuses[0].as_dict() if statuses else None,
+                      "time_limits": [s.as_dict() for s in statuses]}
+            for case_id, statuses in found.items()}
 
 
 _CASE = CaseSchema()  # built once: a schema's construction cost more than its dump

@@ -1,23 +1,27 @@
 """督办: the cases over a time limit (超期) in the user's jurisdiction that wait on a level
 below the user's (a township sees its villages' late checks, a county its townships'),
-so that the level above can press them. Thin: the query and a page."""
+so that the level above can press them, and issuing a 督办 from the list (the form) or
+the API (/api/v1/cases/<id>/supervision; operations in supervising.py). Thin."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import and_, false, or_
 
+from workflow.api import openapi
+from workflow.api.views import token_required
 from workflow.auth.models import User
-from workflow.cases import timelimits
+from workflow.cases import supervising, timelimits
 from workflow.cases.models import Case
 from workflow.cases.queries import paginate
 from workflow.cases.schemas import case_summaries
 from workflow.engine import store
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVELS
-from workflow.jurisdictions.scope import scope_filter
+from workflow.jurisdictions.scope import get_in_scope, scope_filter
 
 supervision = Blueprint("supervision", __name__)
+supervision_api = Blueprint("supervision_api", __name__, url_prefix="/api/v1")
 
 
 def top_level(user: User) -> str | None:
@@ -53,12 +57,61 @@ def supervision_query(user: User):
 
 @supervision.get("/supervision")
 @login_required
-def index() -> str:
-    """督办: the page."""
+def index(status: int = 200, errors: dict | None = None, failed: int | None = None,
+          values: dict | None = None):
+    """督办: the page (re-rendered with the errors of a refused 督办 of case ``failed``)."""
     from workflow.cases.views import _per_page, page_number
 
     page = paginate(supervision_query(current_user), page_number(), _per_page())
     return render_template("cases/supervision.html", page=page,
                            rows=case_summaries(page.items),
                            limits=timelimits.for_cases(page.items),
-                           level=top_level(current_user))
+                           pressed=supervising.latest(page.items),
+                           level=top_level(current_user), errors=errors or {},
+                           failed=failed, values=values or {}), status
+
+
+@supervision.post("/supervision/<int:case_id>")
+@login_required
+def issue(case_id: int):
+    """Issue a 督办 from the list (text, 限办日期)."""
+    from workflow.engine.errors import Invalid
+
+    case = get_in_scope(Case, case_id, current_user)
+    values = {"text": request.form.get("text", ""), "due_on": request.form.get("due_on", "")}
+    try:
+        supervising.issue(case, current_user, values)
+    except Invalid as exc:
+        db.session.rollback()
+        return index(422, exc.errors, case_id, values)
+    flash(f"已督办案件 {case.id}：限 {values['due_on'].strip()} 前办结", "success")
+    return redirect(url_for("supervision.index"))
+
+
+@supervision_api.post("/cases/<int:case_id>/supervision")
+@token_required
+def api_issue(case_id: int):
+    """Body {"text", "due_on", "version" (optional)}: 201 with the case's new version."""
+    case = get_in_scope(Case, case_id, g.user)
+    body = request.get_json(silent=True)
+    version = body.get("version") if isinstance(body, dict) else None
+    supervising.issue(case, g.user, body,
+                      version if isinstance(version, int) and not isinstance(version, bool)
+                      and version > 0 else None)
+    return jsonify({"id": case.id, "version": case.version,
+                    "supervision": {"due_on": body["due_on"].strip(),
+                                    "text": body["text"].strip()}}), 201
+
+
+def _operations() -> dict[str, dict]:
+    body = {"type": "object", "required": ["text", "due_on"], "properties": {
+        "text": {"type": "string", "minLength": 1, "maxLength": supervising.MAX_TEXT,
+                 "description": "督办意见"},
+        "due_on": {"type": "string", "format": "date", "description": "限办日期（新的办结日期）"},
+        "version": {"type": "integer", "minimum": 1, "description": "案件版本号（可选）"}}}
+    return {"/api/v1/cases/<int:case_id>/supervision": {
+        "post": openapi.op("督办：当前环节的上级人员督促办理，记入留痕并通知当前办理人", "201",
+                           body=body, errors=("401", "403", "404", "409", "422"))}}
+
+
+openapi.document(_operations)

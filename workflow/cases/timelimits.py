@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import cast, func, literal, null, select, union_all
 
 from workflow import clock
 from workflow.audit.models import AuditEvent
@@ -85,23 +85,41 @@ def status(limit: dict[str, Any], started_on: dt.date, today: dt.date,
                        unit=unit, provisional=bool(calendar.fallback_years))
 
 
-def _span_moments(cases: list[Case], definitions: dict[str, Definition]
-                  ) -> dict[tuple[int, str], dt.datetime]:
-    """(case id, state) -> the first time the case entered that state, for the states
-    the cases' span limits begin or end in (one query for all the cases)."""
+def _trail_facts(cases: list[Case], definitions: dict[str, Definition]
+                 ) -> tuple[dict[tuple[int, str], dt.datetime], dict[int, dict[str, Any]]]:
+    """From the trail, in one query for all the cases: (case id, state) -> the first time
+    the case entered that state, for the states the span limits begin or end in; and
+    the latest 督办 of each case's current step (supervising.from_rows)."""
+    from workflow.cases.supervising import ACTION, from_rows  # built on case operations
+
     wanted: dict[int, set[str]] = {}
     for case in cases:
         for limit in definitions[case.definition_version].time_limits:
             if limit.get("source"):
                 wanted.setdefault(case.id, set()).update([limit["source"], *limit["to"]])
-    if not wanted:
-        return {}
-    states = sorted({s for names in wanted.values() for s in names})
-    rows = db.session.execute(
-        select(AuditEvent.case_id, AuditEvent.to_state, func.min(AuditEvent.at))
-        .where(AuditEvent.case_id.in_(sorted(wanted)), AuditEvent.to_state.in_(states))
-        .group_by(AuditEvent.case_id, AuditEvent.to_state))
-    return {(case_id, state): at for case_id, state, at in rows}
+    pressed = (select(AuditEvent.case_id, literal(_PRESSED).label("state"),
+                      AuditEvent.at.label("at"), AuditEvent.opinion, AuditEvent.actor_name,
+                      AuditEvent.data)
+               .where(AuditEvent.case_id.in_(sorted({c.id for c in cases})),
+                      AuditEvent.action == ACTION))
+    query = pressed
+    if wanted:
+        states = sorted({s for names in wanted.values() for s in names})
+        spans = (select(AuditEvent.case_id, AuditEvent.to_state, func.min(AuditEvent.at),
+                        literal(""), literal(""), cast(null(), AuditEvent.data.type))
+                 .where(AuditEvent.case_id.in_(sorted(wanted)), AuditEvent.to_state.in_(states))
+                 .group_by(AuditEvent.case_id, AuditEvent.to_state))
+        query = union_all(spans, pressed)
+    moments, notices = {}, []
+    for case_id, state, at, opinion, actor, data in db.session.execute(query):
+        if state == _PRESSED:
+            notices.append((case_id, data, opinion, actor, at))
+        else:
+            moments[(case_id, state)] = at
+    return moments, from_rows(cases, notices)
+
+
+_PRESSED = "~supervise"  # no state is named so (states are identifiers)
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
@@ -117,7 +135,7 @@ def for_cases(cases: list[Case], today: dt.date | None = None,
     if not any(d.time_limits for d in definitions.values()):
         return {c.id: [] for c in cases}
     calendar = calendar or workdays.load()
-    moments = _span_moments(cases, definitions)
+    moments, pressed = _trail_facts(cases, definitions)  # 督办: a new date for the step
     result: dict[int, list[LimitStatus]] = {}
     for case in cases:
         definition = definitions[case.definition_version]
@@ -127,9 +145,26 @@ def for_cases(cases: list[Case], today: dt.date | None = None,
                 started = _started(case, limit, moments)
                 if started is not None:
                     found.append(status(limit, _local_day(started), today, calendar))
+        if case.id in pressed and found:
+            # The 督办's date replaces the limits it was issued over (those over time).
+            found = [supervised(pressed[case.id], today, calendar)] + [
+                s for s in found if s.level != "red"]
         found.sort(key=lambda s: (-_RANK[s.level], s.days_left))
         result[case.id] = found
     return result
+
+
+def supervised(notice: dict[str, Any], today: dt.date,
+               calendar: workdays.WorkCalendar) -> LimitStatus:
+    """The status against a 督办's date: 临期 until it, 超期 after it (working days)."""
+    calendar.fallback_years.clear()
+    due, issued = notice["due_on"], _local_day(notice["at"])
+    left = calendar.between(today, due)
+    level = "red" if today > due else "yellow"
+    return LimitStatus(name="supervision", title="督办期限", level=level, started_on=issued,
+                       due_on=due, days=max(calendar.between(issued, due), 0),
+                       days_left=min(left, -1) if level == "red" else left, unit="working",
+                       provisional=bool(calendar.fallback_years))
 
 
 def _started(case: Case, limit: dict[str, Any],

@@ -152,7 +152,7 @@ def fill_rows(definition: Definition, events: list[AuditEvent]) -> list[Row]:
             if moved:
                 open_cosign.clear()
             continue
-        signature = Signature(seq=event.seq, actor=event.actor_name, role_key=event.role,
+        signature = Signature(seq=event.seq, actor=event.signed_as, role_key=event.role,
                               role=roles[event.seq],
                               place=event.jurisdiction_name, decision=event.decision,
                               opinion=event.opinion or "", date=clock.to_local(event.at).date())

@@ -9,7 +9,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the hook on case events, the page, the API, the top-bar count, the daily
     digest (a periodic job) and ``flask notifications``."""
-    from workflow.notifications import digest, events, views  # noqa: F401 - digest: @periodic
+    from workflow.notifications import (  # noqa: F401 - digest, sms, warnings: @periodic
+        digest,
+        events,
+        sms,
+        views,
+        warnings,
+    )
     from workflow.notifications.cli import notifications_cli
 
     events.register()

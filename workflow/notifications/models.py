@@ -29,6 +29,8 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(db.String(400))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
     read_at: Mapped[dt.datetime | None]
+    # When it went out as a text message (sms.py claims it first, so once only).
+    sms_at: Mapped[dt.datetime | None]
 
 
 class NotificationPreference(db.Model):
@@ -40,6 +42,8 @@ class NotificationPreference(db.Model):
                                          primary_key=True)
     kind: Mapped[str] = mapped_column(db.String(16), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Opted in to receive this kind as a text message too (off unless ticked).
+    sms: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class NotificationDigest(db.Model):

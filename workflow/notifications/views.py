@@ -74,6 +74,9 @@ def email() -> Response | tuple[str, int]:
 def preferences() -> Response:
     """The account page's form: the kinds ticked reach the user, the others do not."""
     ops.set_preferences(current_user, request.form.getlist("kinds"))
+    from workflow.notifications.sms import set_sms_kinds
+
+    set_sms_kinds(current_user, request.form.getlist("sms"))
     flash("通知设置已保存", "success")
     return redirect(url_for("account.show") + "#notification-preferences")
 
@@ -171,3 +174,6 @@ def init_views(app: Flask) -> None:
         return g.unread_notifications
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    from workflow.notifications.sms import sms_kinds
+
+    app.jinja_env.globals["notification_sms"] = lambda: sms_kinds(current_user)

@@ -86,7 +86,7 @@ def trail_xlsx(cases: list[Case]) -> bytes:
             e = row["event"]
             append_row(sheet, [case.id, code, case.title, e.seq,
                                clock.to_local(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                               e.actor_name, row["role"], e.jurisdiction_name,
+                               e.signed_as, row["role"], e.jurisdiction_name,
                                e.action_title, e.opinion, row["from"], row["to"],
                                values_text(row["values"]), e.hash])
     for extra in EXTRA_SHEETS:

@@ -53,6 +53,9 @@ def same_person_adjacent_levels(f: Facts) -> list[str]:
     for e in _signers(f.events):
         by_level.setdefault(e.level, set()).add(e.actor_id)
         names[e.actor_id] = e.actor_name
+        if e.on_behalf_of_id is not None:  # 代签 counts for the principal too
+            by_level[e.level].add(e.on_behalf_of_id)
+            names[e.on_behalf_of_id] = e.on_behalf_of_name
     out = []
     for upper, lower in zip(LEVELS, LEVELS[1:], strict=False):
         for actor in sorted(by_level.get(upper, set()) & by_level.get(lower, set())):
