@@ -115,9 +115,10 @@ def test_a_batch_whose_worker_is_killed_finishes_on_another_worker_once(app, wor
     first = start_worker("first")
     second = None
     try:
-        running = wait_for(job.id, timeout=120, until=("running",))
-        while running.done < 2:  # the first chunk is laid out: kill it half-way
-            running = wait_for(job.id, timeout=120, until=("running",))
+        running = wait_for(job.id, timeout=120, until=("running", "failed"))
+        while running.status == "running" and running.done < 2:  # kill it half-way
+            running = wait_for(job.id, timeout=120, until=("running", "failed"))
+        assert running.status == "running", running.error  # a failure says why at once
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
         db.session.expire_all()
