@@ -28,7 +28,7 @@ def site(app) -> Iterator[str]:
         try:
             httpd = make_server("127.0.0.1", port, app, threaded=True)
             break
-        except OSError:
+        except (OSError, SystemExit):  # werkzeug exits when the port is taken
             continue
     else:
         pytest.skip("no free port in 8150-8199")
