@@ -26,3 +26,18 @@ def test_the_exit_sheet_lists_the_measures_in_force(client, world):
                                                       "/sheet.pdf")))
     assert "帮扶措施" in text and "产业奖补（产业扶贫，全户）1,500.00元" in text
     assert "公益岗位" not in text
+
+
+def test_the_sheet_of_a_household_with_measures_stays_on_one_page(client, world):
+    from tests.documents.helpers import pdf_pages
+
+    household = world.households[0]
+    for kind, department in (("industry_award", "agriculture"), ("medical_insurance", "health"),
+                             ("public_post", "human_resources")):
+        ops.add_measure(household.id, body(kind=kind, department=department,
+                                           starts_on="2020-01-01", ends_on=None),
+                        world.users["clerk"])
+    api = Api(client, "clerk")
+    case = api.post("/api/v1/cases", json={"procedure": "household_exit",
+                                           "subject_id": household.id}).get_json()
+    assert pdf_pages(fetch_pdf(api, f"/cases/{case['id']}/sheet.pdf")) == 1

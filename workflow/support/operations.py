@@ -120,9 +120,13 @@ def add_measure(household_id: Any, payload: Any, actor: User) -> SupportMeasure:
     measure = new_measure(household, values, actor)
     check_may_enter(actor, household.village, measure.action)
     _member_of(household, measure.member_id)
-    db.session.add(measure)
-    db.session.flush()
-    db.session.refresh(measure)
+    try:
+        db.session.add(measure)
+        db.session.flush()
+        db.session.refresh(measure)  # its member, for the summary
+    except Exception:
+        db.session.rollback()
+        raise
     _record(measure, "measure_added", actor,
             f"农户 {household.head_name}（{household.masked_id}）新增帮扶措施：{describe(measure)}")
     return measure
