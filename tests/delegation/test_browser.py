@@ -4,46 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.cases.test_household_exit import start
 from tests.factories import GOOD_SURVEY, Api
-from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, act, login
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, act, login, server  # noqa: F401
 from workflow import clock
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
-PORTS = range(8300, 8320)  # this test's own ports on the shared machine
 
 
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    """The app on the first free port of PORTS, in a thread; yields its base URL."""
-    httpd = None
-    for port in PORTS:
-        try:
-            httpd = make_server("127.0.0.1", port, app, threaded=True)
-            break
-        except OSError:
-            continue
-    assert httpd is not None, "no free port in 8300-8319"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-def test_delegate_signs_and_the_case_page_shows_on_behalf_of(server, client, world, people):
+def test_delegate_signs_and_the_case_page_shows_on_behalf_of(server, client, world, people):  # noqa: F811
     case_id = start({"clerk": Api(client, "clerk")}, world)
     assert Api(client, "zhangsan").act(case_id, "submit_survey",
                                        GOOD_SURVEY).status_code == 200

@@ -4,13 +4,11 @@ village clerk finds the discrepancy under 业务办理 → 行业数据比对 an
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.sectors.helpers import AS_OF, give_ids, insured_rows, sector_csv
-from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
 from workflow.extensions import db
 from workflow.sectors.matching import run_matching
 from workflow.sectors.models import Discrepancy, SectorImport
@@ -20,26 +18,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
 
 
-@pytest.fixture
-def sector_server(app):
-    """The app on the first free port of 8200-8299 in a thread; its base URL."""
-    for port in range(8200, 8300):
-        try:
-            httpd = make_server("127.0.0.1", port, app, threaded=True)
-            break
-        except OSError:
-            continue
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-def test_upload_report_then_village_verifies(sector_server, world, tmp_path):
+def test_upload_report_then_village_verifies(server, world, tmp_path):  # noqa: F811
     give_ids(world)
     missing = world.households[0].members[1]
     rows = insured_rows(world, skip={missing.id_number})
@@ -51,8 +30,8 @@ def test_upload_report_then_village_verifies(sector_server, world, tmp_path):
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            county = login(browser, sector_server, "county")
-            county.goto(f"{sector_server}/sectors/")
+            county = login(browser, server, "county")
+            county.goto(f"{server}/sectors/")
             county.select_option("#sector-source", "medical_insurance")
             county.fill("#sector-as-of", AS_OF)
             county.set_input_files("#sector-file", str(tmp_path / "bad.csv"))
@@ -66,7 +45,7 @@ def test_upload_report_then_village_verifies(sector_server, world, tmp_path):
             county.click("button:has-text('导入')")
             expect(county.locator("#sector-report")).to_contain_text("导入完成")
             run_matching(world.places["county"], world.users["county"])
-            clerk = login(browser, sector_server, "clerk")
+            clerk = login(browser, server, "clerk")
             clerk.click("text=业务办理")
             clerk.click("text=行业数据比对")
             clerk.click("#sector-counts >> text=大房身村")

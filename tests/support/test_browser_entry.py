@@ -4,13 +4,10 @@ listed, and the gap gone from the household's list."""
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login
+from tests.web.test_browser_flow import CHROMIUM, CHROMIUM_ARGS, login, server  # noqa: F401
 from workflow import clock
 from workflow.extensions import db
 from workflow.support.models import SupportMeasure
@@ -18,38 +15,16 @@ from workflow.support.models import SupportMeasure
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs " + CHROMIUM)]
-PORTS = range(8150, 8200)  # this area's browser tests serve within 8150-8199
 
 
-@pytest.fixture
-def site(app) -> Iterator[str]:
-    """The app on the first free port of PORTS, in a thread; yields its base URL."""
-    for port in PORTS:
-        try:
-            httpd = make_server("127.0.0.1", port, app, threaded=True)
-            break
-        except (OSError, SystemExit):  # werkzeug exits when the port is taken
-            continue
-    else:
-        pytest.skip("no free port in 8150-8199")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-def test_a_helper_enters_a_measure_from_the_board(site, world):
+def test_a_helper_enters_a_measure_from_the_board(server, world):  # noqa: F811
     expect = playwright_api.expect
     month = clock.today().strftime("%Y-%m")
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = login(browser, site, "helper")
-            page.goto(f"{site}/support/board?special_action=industry&month={month}")
+            page = login(browser, server, "helper")
+            page.goto(f"{server}/support/board?special_action=industry&month={month}")
             page.locator("#rule-industry_every_person").locator("a:has-text('未覆盖农户')").click()
             page.locator("tr", has_text="王建国").locator("a:has-text('录入帮扶措施')").click()
             expect(page.locator("h1")).to_contain_text("王建国")
