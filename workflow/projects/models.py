@@ -29,6 +29,8 @@ DEPARTMENTS = {
     # The departments whose rosters the register is compared with (workflow/sectors).
     "civil_affairs": "县民政局", "medical_insurance": "县医疗保障局",
     "disability": "县残疾人联合会", "public_security": "县公安局",
+    # Leads the 党建促脱贫 special action (workflow/support/catalog.yaml).
+    "organisation": "县委组织部",
 }
 NATURES = {"new": "新建", "expansion": "扩建", "rebuild": "改建"}
 LIBRARY_STATUSES = {"proposed": "申报中", "in_library": "已入库", "removed": "已出库"}
