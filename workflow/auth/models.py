@@ -27,6 +27,17 @@ ROLES = {
     "admin": "系统管理员",
 }
 READ_ONLY_ROLES = {"auditor"}
+DEPARTMENT_ROLES = {"county_sector"}  # roles acting for one county department
+
+
+def role_title(role: str, department: str | None = None) -> str:
+    """「县行业部门（县水利局）」 for a department's role, else the role's title."""
+    from workflow.projects.models import DEPARTMENTS
+
+    title = ROLES.get(role, role)
+    if role in DEPARTMENT_ROLES and department:
+        return f"{title}（{DEPARTMENTS.get(department, department)}）"
+    return title
 
 
 class User(UserMixin, db.Model):
@@ -106,8 +117,6 @@ class RoleAssignment(db.Model):
     @property
     def role_title(self) -> str:
         """The role's title, with the department for a department's role."""
-        from workflow.auth.titles import role_title
-
         return role_title(self.role, self.department)
 
 

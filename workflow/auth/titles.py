@@ -10,20 +10,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from workflow.auth.models import ROLES, RoleAssignment
+# role_title and DEPARTMENT_ROLES live with the roles (auth.models); named here too for the
+# callers that read titles from this module.
+from workflow.auth.models import DEPARTMENT_ROLES, RoleAssignment, role_title  # noqa: F401
 from workflow.extensions import db
-
-DEPARTMENT_ROLES = {"county_sector"}  # roles acting for one county department
-
-
-def role_title(role: str, department: str | None = None) -> str:
-    """「县行业部门（县水利局）」 for a department's role, else the role's title."""
-    from workflow.projects.models import DEPARTMENTS
-
-    title = ROLES.get(role, role)
-    if role in DEPARTMENT_ROLES and department:
-        return f"{title}（{DEPARTMENTS.get(department, department)}）"
-    return title
 
 
 def departments_of(actor_ids: Iterable[int]) -> dict[int, str]:

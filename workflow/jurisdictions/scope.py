@@ -1,18 +1,20 @@
 """Every query for cases, subjects and trails goes through these filters."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import g, has_app_context
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import aliased
 
 from workflow import generations
-from workflow.auth.models import User
 from workflow.engine.errors import NotFound
 from workflow.engine.fields import parse_id
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
+
+if TYPE_CHECKING:  # annotations only: auth.models itself reads this module's helpers
+    from workflow.auth.models import User
 
 MERGERS_KEY = "_place_mergers"
 MEMO_KEY = "_scope_with_predecessors"
