@@ -272,6 +272,7 @@
   function sync() {
     if (state.syncing || !navigator.onLine) return Promise.resolve();
     state.syncing = true;
+    app.dataset.sync = "busy";  // read by tests and support: a sync is under way
     var user = null;
     return fetchPackage().then(function (who) { user = who; return loadDrafts(); }).then(function (drafts) {
       // Only the signed-in user's own drafts are sent under their session.
@@ -283,7 +284,10 @@
     }).then(function () {
       state.syncing = false;
       var note = $("package-status").textContent;
-      return refresh().then(function () { if (note.indexOf("发送中断") === 0) $("package-status").textContent = note; });
+      return refresh().then(function () {
+        if (note.indexOf("发送中断") === 0) $("package-status").textContent = note;
+        app.dataset.sync = "idle";
+      });
     });
   }
 
