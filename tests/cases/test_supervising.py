@@ -108,3 +108,31 @@ def test_the_api_gives_the_time_limit_status_and_due_date(client, world):
     assert {s["name"] for s in body["time_limits"]} == {"village_check", "whole_procedure"}
     listed = api.get("/api/v1/cases").get_json()["items"]
     assert listed[0]["time_limit"]["label"] == "超期"
+
+
+def test_the_case_page_issues_a_supervision_notice_for_the_level_above(client, world, as_user):
+    case = late_alert(world)
+    clerk = as_user("clerk")  # the village acts on the step: no 督办 form for it
+    assert 'id="case-supervise"' not in clerk.get(f"/cases/{case.id}").get_data(as_text=True)
+    login(client, "township")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="case-supervise"' in page and "发出督办" in page
+    form = {"text": "请两日内入户核实", "due_on": "2026-02-26", "back": "case",
+            "version": str(case.version), "csrf_token": _csrf(client)}
+
+    refused = client.post(f"/supervision/{case.id}", data={**form, "due_on": "2026-02-01"})
+    assert refused.status_code == 422
+    shown = refused.get_data(as_text=True)
+    assert "督办未发出" in shown and 'id="sv-due-error"' in shown and "不能早于今天" in shown
+    assert "请两日内入户核实" in shown  # what was typed comes back
+    stale = client.post(f"/supervision/{case.id}", data={**form, "version": "99"})
+    assert stale.status_code == 409 and "督办未发出" in stale.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).event_count == 1  # neither wrote anything
+
+    done = client.post(f"/supervision/{case.id}", data=form)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/cases/{case.id}")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'id="supervision-note"' in page and "请两日内入户核实" in page
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).event_count == 2

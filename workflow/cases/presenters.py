@@ -270,5 +270,8 @@ def case_page(case: Case, user: User, attempt: Attempt | None = None) -> dict[st
         "upcoming": upcoming_settings(case, definition, user),
         "limits": timelimits.for_cases([case])[case.id],
         "supervision": supervising.latest([case]).get(case.id),
+        # A 督办 may be pressed from the case page too, by the level above the step.
+        "can_supervise": not read_only and supervising.supervising_assignment(case, user)
+        is not None,
         "attempt": attempt,
     }

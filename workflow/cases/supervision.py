@@ -13,9 +13,12 @@ from workflow.api.views import token_required
 from workflow.auth.models import User
 from workflow.cases import supervising, timelimits
 from workflow.cases.models import Case
+from workflow.cases.presenters import Attempt, case_page
 from workflow.cases.queries import paginate
 from workflow.cases.schemas import case_summaries
 from workflow.engine import store
+from workflow.engine.errors import Conflict, Invalid
+from workflow.engine.fields import parse_int
 from workflow.extensions import db
 from workflow.jurisdictions.models import LEVELS
 from workflow.jurisdictions.scope import get_in_scope, scope_filter
@@ -74,17 +77,26 @@ def index(status: int = 200, errors: dict | None = None, failed: int | None = No
 @supervision.post("/supervision/<int:case_id>")
 @login_required
 def issue(case_id: int):
-    """Issue a 督办 from the list (text, 限办日期)."""
-    from workflow.engine.errors import Invalid
-
+    """Issue a 督办 (text, 限办日期) from the list, or from the case page when the form
+    says ``back=case``: errors are shown again beside the fields of the page it came from."""
     case = get_in_scope(Case, case_id, current_user)
     values = {"text": request.form.get("text", ""), "due_on": request.form.get("due_on", "")}
+    from_case = request.form.get("back") == "case"
+    version = parse_int(request.form.get("version", "").strip()) if from_case else None
     try:
-        supervising.issue(case, current_user, values)
-    except Invalid as exc:
+        supervising.issue(case, current_user, values, version)
+    except (Invalid, Conflict) as exc:
         db.session.rollback()
-        return index(422, exc.errors, case_id, values)
+        if not from_case:
+            return index(422 if isinstance(exc, Invalid) else exc.status,
+                         getattr(exc, "errors", {}), case_id, values)
+        db.session.expire_all()
+        attempt = Attempt(supervising.ACTION, exc.message, getattr(exc, "errors", {}), values)
+        return render_template("cases/show.html", **case_page(case, current_user, attempt)), \
+            422 if isinstance(exc, Invalid) else exc.status
     flash(f"已督办案件 {case.id}：限 {values['due_on'].strip()} 前办结", "success")
+    if from_case:
+        return redirect(url_for("cases.show", case_id=case.id))
     return redirect(url_for("supervision.index"))
 
 
