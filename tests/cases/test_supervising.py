@@ -136,3 +136,34 @@ def test_the_case_page_issues_a_supervision_notice_for_the_level_above(client, w
     assert 'id="supervision-note"' in page and "请两日内入户核实" in page
     db.session.expire_all()
     assert db.session.get(Case, case.id).event_count == 2
+
+
+def test_the_time_limit_filter_counts_to_the_supervision_date(client, world):
+    from workflow.cases import timelimits
+    from workflow.cases.queries import case_query
+
+    case = late_alert(world)
+    other = create_case("monitoring_entry", world.households[1].id, world.users["clerk"])
+
+    def found(level: str) -> set[int]:
+        db.session.expire_all()
+        query = case_query(world.users["county"], limit=level)
+        return {c.id for c in db.session.execute(query).scalars().unique().all()}
+
+    def badges() -> dict[int, str]:
+        db.session.expire_all()
+        cases = db.session.execute(select(Case)).scalars().all()
+        return {c: s[0].level for c, s in timelimits.for_cases(cases).items() if s}
+
+    assert found("red") == {case.id}
+    township = Api(client, "township")
+    body = {"text": "请于26日前完成核实", "due_on": "2026-02-26"}
+    assert township.post(f"/api/v1/cases/{case.id}/supervision", json=body).status_code == 201
+    # Pressed to a new date: 临期 until it, as its badge says, and still on the 督办 list.
+    assert (found("red"), found("yellow")) == (set(), {case.id})
+    assert (badges()[case.id], badges()[other.id]) == ("yellow", "green")
+    login(client, "township")
+    assert f'data-case="{case.id}"' in client.get("/supervision").get_data(as_text=True)
+    _travel_to(dt.date(2026, 2, 27))  # the 督办's date has passed
+    assert case.id in found("red") and case.id not in found("yellow")
+    assert badges()[case.id] == "red"

@@ -54,7 +54,7 @@ def supervision_query(user: User):
     definitions = list(store.catalog().procedures.values())
     return (db.select(Case)
             .where(scope_filter(Case.jurisdiction_path, user), waiting_below(level),
-                   timelimits.level_clause(definitions, "red"))
+                   timelimits.level_clause(definitions, "red", pressed=False))
             .order_by(Case.state_entered_at, Case.id))
 
 

@@ -199,17 +199,24 @@ def _latest_start(limit: dict[str, Any], today: dt.date, calendar: workdays.Work
 
 
 def level_clause(definitions: list[Definition], level: str, today: dt.date | None = None,
-                 calendar: workdays.WorkCalendar | None = None):
+                 calendar: workdays.WorkCalendar | None = None, *, pressed: bool = True):
     """A WHERE clause matching the running cases with a limit at ``level`` today
     (``red``: 超期; ``yellow``: 临期 and not over), by the current definitions (a
-    list filter; a case on an older version with other limits is judged by these)."""
-    from sqlalchemy import and_, exists, false, not_, or_
+    list filter; a case on an older version with other limits is judged by these).
+
+    As ``for_cases`` does, a 督办 issued in the case's current step replaces the limits
+    it was issued over: such a case is 临期 until the 督办's date and 超期 after it.
+    ``pressed=False`` judges by the definition's limits alone (the 督办 list keeps a
+    case it pressed, marked 已督办)."""
+    from sqlalchemy import and_, exists, false, not_, null, or_
 
     today = today or clock.today()
     calendar = calendar or workdays.load()
+    due = _pressed_due() if pressed else null()
     clauses = []
     for definition in definitions:
         finals = [s for s in definition.states if definition.is_final(s)]
+        running_any, at_level = [], []
         for limit in definition.time_limits:
             red = clock.day_start(_latest_start(limit, today, calendar, "red")
                                   + dt.timedelta(days=1))
@@ -224,9 +231,29 @@ def level_clause(definitions: list[Definition], level: str, today: dt.date | Non
                                 event.c.to_state == limit["source"])
                          .scalar_subquery())
                 done = AuditEvent.__table__.alias()
-                running = not_(exists().where(done.c.case_id == Case.id,
-                                              done.c.to_state.in_(limit["to"])))
+                running = and_(began.is_not(None), not_(exists().where(
+                    done.c.case_id == Case.id, done.c.to_state.in_(limit["to"]))))
             window = began < red if level == "red" else and_(began >= red, began < warn)
-            clauses.append(and_(Case.procedure == definition.key,
-                                Case.state.not_in(finals), running, window))
+            running_any.append(running)
+            at_level.append(and_(running, window))
+        if not at_level:
+            continue
+        today_text = today.isoformat()  # due dates are kept as ISO text, which sorts
+        by_notice = due < today_text if level == "red" else due >= today_text
+        clauses.append(and_(Case.procedure == definition.key, Case.state.not_in(finals),
+                            or_(and_(due.is_(None), or_(*at_level)),
+                                and_(due.is_not(None), by_notice, or_(*running_any)))))
     return or_(*clauses) if clauses else false()
+
+
+def _pressed_due():
+    """The due date (ISO text) of the latest 督办 issued in the case's current step and
+    its present stay there, or NULL: a correlated subquery (supervising.from_rows)."""
+    from workflow.cases.supervising import ACTION  # built on case operations
+
+    notice = AuditEvent.__table__.alias()
+    return (select(notice.c.data["due_on"].as_string())
+            .where(notice.c.case_id == Case.id, notice.c.action == ACTION,
+                   notice.c.data["state"].as_string() == Case.state,
+                   notice.c.at >= Case.state_entered_at)
+            .order_by(notice.c.at.desc(), notice.c.id.desc()).limit(1).scalar_subquery())
