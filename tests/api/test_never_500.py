@@ -4,6 +4,7 @@ numbers, objects where text belongs; and a refused upload leaves no file on disk
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.housing.helpers import housing_users, jpeg_bytes, make_house, start, 
 from tests.web.test_pages import csrf
 from workflow.cases.models import Case
 from workflow.evidence.models import Attachment
+from workflow.evidence.samples import sample_photo
 from workflow.extensions import db
 from workflow.funds.models import FundSource
 
@@ -204,7 +206,9 @@ def test_a_refused_upload_leaves_no_file(apis, world, app):
     assert upload(clerk, case_id, "no_such_kind", jpeg_bytes("white")).status_code == 422
     assert _files(folder) == before
     assert db.session.execute(db.select(Attachment)).first() is None
-    assert upload(clerk, case_id, "photo_before", jpeg_bytes("blue"), "a.jpg",
+    # Bytes no other test stored (the upload folder is the session's, files are by hash).
+    fresh = sample_photo("blue", label=uuid.uuid4().hex)
+    assert upload(clerk, case_id, "photo_before", fresh, "a.jpg",
                   "image/jpeg").status_code == 201
     assert len(_files(folder)) == len(before) + 1
 

@@ -73,6 +73,10 @@ def test_the_shipped_definitions_load(dirs):
      "动作 submit_survey: 未声明的证明材料种类 selfie"),
     (lambda b: b.update(deadline={"setting": "x", "met_in": ["limbo"]}),
      "deadline.met_in: 状态 limbo 不存在"),
+    (lambda b: b.update(offline_photos=["selfie"]),
+     "offline_photos: 未声明的证明材料种类 selfie"),
+    (lambda b: action(b, "verify").update(offline=True),
+     "动作 verify: 离线填写的操作须有表单"),
 ])
 def test_broken_definitions_are_refused_with_file_and_reason(dirs, mutate, expected):
     problems = problems_for(dirs, mutate)

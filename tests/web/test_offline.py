@@ -158,3 +158,71 @@ def test_a_survey_filled_offline_is_sent_once(app, server, world, client):  # no
             browser.close()
             app.wsgi_app = line.wsgi_app
             request_started.disconnect(record, app)
+
+
+def test_a_photo_taken_offline_arrives_with_its_capture_time(app, server, world):  # noqa: F811
+    import datetime as dt
+    import io
+    import time
+
+    from PIL import Image
+
+    from tests.housing.helpers import make_house
+    from workflow import clock
+    from workflow.cases.operations import create_case
+    from workflow.evidence.models import Attachment
+    from workflow.evidence.operations import storage_path
+    from workflow.evidence.samples import sample_photo
+
+    house = make_house(world.households[0])
+    case = create_case("house_renovation", house.id, world.users["clerk"])
+    line = app.wsgi_app = NetworkCut(app.wsgi_app)
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = login(browser, server, "helper", PHONE)
+            page.context.grant_permissions(["geolocation"], origin=server)
+            page.context.set_geolocation({"latitude": 40.2911, "longitude": 123.2803})
+            page.goto(f"{server}/offline")
+            photo_case = page.locator(f"li.photo-case[data-case='{case.id}']")
+            expect(photo_case).to_be_visible()
+            expect(page.locator("#offline-app")).to_have_attribute("data-sync", "idle")
+
+            page.context.set_offline(True)
+            line.down = True
+            page.check("#photo-position")
+            page.select_option(f"#photo-kind-{case.id}", "photo_before")
+            before = clock.utcnow()
+            page.set_input_files(f"#photo-file-{case.id}", files=[{
+                "name": "IMG_0001.jpg", "mimeType": "image/jpeg",
+                "buffer": sample_photo("orange", size=(3200, 2400))}])
+            expect(page.locator(f"#photo-msg-{case.id}")).to_contain_text("已保存：改造前照片")
+            after = clock.utcnow()
+            expect(page.locator("#queue-summary")).to_contain_text("待发送 1 份")
+            expect(page.locator("#queue-list li.draft-waiting")).to_contain_text("已记录拍摄位置")
+            assert overflow(page) <= 0
+            shot(page, "offline_photo")
+            page.reload()  # still offline: the photo is kept on the phone
+            expect(page.locator("#queue-list li.draft-waiting")).to_contain_text("拍照：改造前照片")
+            assert db.session.execute(select(func.count()).select_from(
+                Attachment)).scalar_one() == 0
+            time.sleep(2.5)  # so that the upload time is clearly not the capture time
+
+            line.down = False
+            page.context.set_offline(False)
+            page.evaluate("window.dispatchEvent(new Event('online'))")
+            expect(page.locator("#queue-summary")).to_contain_text("已发送 1 份", timeout=20_000)
+            expect(page.locator("#queue-list li.draft-sent")).to_contain_text("已上传为证明材料")
+        finally:
+            browser.close()
+            app.wsgi_app = line.wsgi_app
+    db.session.expire_all()
+    row = db.session.execute(select(Attachment)).scalar_one()
+    slack = dt.timedelta(seconds=2)  # the capture time is kept to the second
+    assert before - slack <= row.captured_at <= after + slack
+    assert row.uploaded_at - row.captured_at >= dt.timedelta(seconds=2)
+    assert (row.latitude, row.longitude) == (40.2911, 123.2803)
+    with Image.open(io.BytesIO(storage_path(row.sha256).read_bytes())) as image:
+        assert image.format == "JPEG" and max(image.size) == 1600  # shrunk on the phone
+    assert row.size < 400_000

@@ -45,6 +45,7 @@ class Action:
     opinion_required: bool
     sheet_row: str | None
     evidence: list[str] = field(default_factory=list)
+    offline: bool = False  # may be captured in 外业采集 with no network
 
     @property
     def eligible_roles(self) -> list[str]:
@@ -70,6 +71,13 @@ class Definition:
     def evidence_kinds(self) -> dict[str, str]:
         """Kinds of evidence this procedure collects, key -> title."""
         return self.body["procedure"].get("evidence") or {}
+
+    @property
+    def offline_photos(self) -> dict[str, str]:
+        """Evidence kinds 外业采集 may photograph with no network, key -> title."""
+        kinds = self.evidence_kinds
+        return {k: kinds[k] for k in self.body["procedure"].get("offline_photos") or []
+                if k in kinds}
 
     @property
     def deadline(self) -> dict[str, Any] | None:
@@ -138,7 +146,7 @@ def build(body: dict[str, Any], version: str | None = None) -> Definition:
             level=a["level"], roles=a["roles"], cosign=a["cosign"],
             form=forms.get(a["form"]) if a["form"] else None, guards=a["guards"],
             effects=a["effects"], opinion_required=opinion_required, sheet_row=a["sheet_row"],
-            evidence=a.get("evidence", []))
+            evidence=a.get("evidence", []), offline=a.get("offline", False))
     return Definition(key=proc["key"], title=proc["title"], version=version or _content_hash(body),
                       body=body, states=proc["states"], actions=actions,
                       initial=proc["initial"], forms=forms)
@@ -177,6 +185,8 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
         for e in a["effects"]:
             if e not in registry.EFFECTS:
                 problems.append(f"{where}: 未知处理 {e} (unknown effect)")
+        if a.get("offline") and not a["form"]:
+            problems.append(f"{where}: 离线填写的操作须有表单 (offline needs a form)")
         for kind in a.get("evidence", []):
             if kind not in proc.get("evidence", {}):
                 problems.append(f"{where}: 未声明的证明材料种类 {kind} (unknown evidence kind)")
@@ -215,6 +225,9 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
             if name not in reached:
                 problems.append(f"状态 {name}: 从初始状态无法到达 (unreachable state)")
     problems += time_limit_problems(proc)
+    for kind in proc.get("offline_photos") or []:
+        if kind not in proc.get("evidence", {}):
+            problems.append(f"offline_photos: 未声明的证明材料种类 {kind} (unknown evidence kind)")
     for state in (proc.get("deadline") or {}).get("met_in", []):
         if state not in states:
             problems.append(f"deadline.met_in: 状态 {state} 不存在 (unknown state)")

@@ -202,6 +202,9 @@ class ActionSchema(Schema):
     sheet_row = fields.String(load_default=None)
     # Kinds of evidence (attachments) the case must hold before this action is performed.
     evidence = fields.List(fields.String(validate=NAME), load_default=list)
+    # 外业采集: the form may be filled on a phone with no network (workflow/offline).
+    # No default, so that definitions which do not say it keep their version hash.
+    offline = fields.Boolean()
 
     @validates_schema
     def who(self, data, **_):
@@ -229,6 +232,8 @@ class ProcedureSchema(Schema):
     # Kinds of evidence this procedure collects: key -> title (e.g. 房屋安全鉴定证书).
     evidence = fields.Dict(keys=fields.String(validate=NAME),
                            values=fields.String(validate=TITLE), load_default=dict)
+    # Evidence kinds a helper may photograph in 外业采集, offline (kinds of ``evidence``).
+    offline_photos = fields.List(fields.String(validate=NAME))
     deadline = fields.Nested(DeadlineSchema, load_default=None)
     time_limits = fields.List(fields.Nested(TimeLimitSchema), load_default=list)
     states = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StateSchema),

@@ -25,6 +25,11 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int] = mapped_column(db.ForeignKey("users.id"))
     uploaded_by_name: Mapped[str] = mapped_column(db.String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=clock.utcnow)
+    # A photo's capture (外业采集): when it was taken (naive UTC) and, when the helper
+    # allowed it, where; both are in the trail event's data, so on the hash chain.
+    captured_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
 
     @property
     def is_image(self) -> bool:

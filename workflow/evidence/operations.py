@@ -12,12 +12,14 @@ from workflow.cases.models import Case
 from workflow.cases.operations import append_event
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.evidence.capture import Capture
 from workflow.evidence.checks import check_upload
 from workflow.evidence.models import Attachment
 from workflow.extensions import db
 
 
-def _uploader(case: Case, actor: User) -> RoleAssignment:
+def uploader(case: Case, actor: User) -> RoleAssignment:
+    """The actor's assignment that may add evidence to the case (NotFound, Forbidden)."""
     if not any(a.jurisdiction.contains(case.village) for a in actor.assignments):
         raise NotFound("案件不存在或不在您的管辖范围内")
     writers = [a for a in actor.roles_over(case.village)
@@ -57,10 +59,13 @@ def _unstore(sha256: str) -> None:
 
 
 def attach(case: Case, kind: str, data: bytes, filename: str | None,
-           declared_type: str | None, actor: User, *, version: int | None = None) -> Attachment:
-    """Check and store one file of ``kind`` for ``case``; the trail records its hash."""
+           declared_type: str | None, actor: User, *, version: int | None = None,
+           capture: Capture | None = None) -> Attachment:
+    """Check and store one file of ``kind`` for ``case``; the trail records its hash
+    (and a photo's capture time and place, when given)."""
+    capture = capture or Capture()
     definition = store.by_version(case.definition_version)
-    assignment = _uploader(case, actor)
+    assignment = uploader(case, actor)
     if definition.is_final(case.state):
         raise Invalid("案件已办结，不能再上传证明材料", {"kind": ["案件已办结"]})
     kinds = definition.evidence_kinds
@@ -76,13 +81,14 @@ def attach(case: Case, kind: str, data: bytes, filename: str | None,
     attachment = Attachment(case_id=case.id, kind=kind, filename=checked.filename,
                             content_type=checked.content_type, size=len(data),
                             sha256=sha256, state=case.state, uploaded_by_id=actor.id,
-                            uploaded_by_name=actor.display_name)
+                            uploaded_by_name=actor.display_name, captured_at=capture.at,
+                            latitude=capture.latitude, longitude=capture.longitude)
     try:
         db.session.add(attachment)
         append_event(case, actor, assignment, action="attach",
                      action_title=f"上传证明材料：{kinds[kind]}",
                      data={"kind": kind, "filename": checked.filename, "sha256": sha256,
-                           "size": len(data)}, version=version)
+                           "size": len(data), **capture.as_data()}, version=version)
     except Exception:
         db.session.rollback()
         if created:  # a refused upload leaves no file behind

@@ -20,6 +20,7 @@ from workflow.cases.models import Case
 from workflow.cases.presenters import case_page
 from workflow.engine.errors import Invalid, NotFound, WorkflowError
 from workflow.engine.fields import parse_int, utc_iso
+from workflow.evidence.capture import read_capture
 from workflow.evidence.models import Attachment
 from workflow.evidence.operations import attach, attachments_of, storage_path
 from workflow.extensions import csrf, db
@@ -38,7 +39,8 @@ def _upload(case: Case, user) -> Attachment:
     if version and parse_int(version) is None:
         raise Invalid("版本号有误", {"version": ["「版本号」必须是整数"]})
     return attach(case, request.form.get("kind", ""), file.read(), file.filename,
-                  file.mimetype, user, version=parse_int(version) if version else None)
+                  file.mimetype, user, version=parse_int(version) if version else None,
+                  capture=read_capture(request.form))
 
 
 def _send(case: Case, attachment_id: int) -> Response:
@@ -87,7 +89,9 @@ def attachment_json(row: Attachment) -> dict:
     return {"id": row.id, "kind": row.kind, "filename": row.filename,
             "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
             "state": row.state, "uploaded_by": row.uploaded_by_name,
-            "uploaded_at": utc_iso(row.uploaded_at)}
+            "uploaded_at": utc_iso(row.uploaded_at),
+            "captured_at": utc_iso(row.captured_at),
+            "position": [row.latitude, row.longitude] if row.latitude is not None else None}
 
 
 @evidence_api.get("/cases/<int:case_id>/evidence")

@@ -6,6 +6,8 @@ through ``cases.operations.perform`` like any sign-off, with the case version it
 based on: a case that moved on meanwhile refuses it (stale version) and the draft comes
 back to the helper with what changed. Its idempotency key is checked in the same
 transaction as the event (``DraftReceipt``), so a draft sent twice is applied once.
+Which actions and which photos may be captured is data: ``offline: true`` on an action
+and ``offline_photos`` of a procedure in its YAML (states/).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from workflow import clock
 from workflow.audit.models import AuditEvent
@@ -23,37 +26,67 @@ from workflow.cases.models import Case
 from workflow.cases.operations import open_actions, perform
 from workflow.cases.queries import case_query
 from workflow.engine import store
-from workflow.engine.errors import Conflict, Invalid, NotFound
+from workflow.engine.errors import Conflict, Invalid, NotFound, WorkflowError
+from workflow.engine.fields import parse_int
+from workflow.evidence.capture import read_capture
+from workflow.evidence.operations import attach, uploader
 from workflow.extensions import db
 from workflow.jurisdictions.scope import get_in_scope, scope_filter
 from workflow.offline.models import DraftReceipt
 from workflow.registry.models import Household
 
-# The actions whose forms the page captures offline, by procedure (the income survey of
-# a household exit). Each is still checked by perform like any sign-off.
-OFFLINE_ACTIONS: dict[str, tuple[str, ...]] = {"household_exit": ("submit_survey",)}
 MAX_CASES = 200
 MAX_HOUSEHOLDS = 2000
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
+def offline_actions() -> dict[str, set[str]]:
+    """Procedure -> the actions its current definition marks ``offline: true`` (YAML).
+    A case on an older version may capture the same actions where that version has them;
+    each is still checked by perform like any sign-off."""
+    return {key: names for key, d in store.catalog().procedures.items()
+            if (names := {a.name for a in d.actions.values() if a.offline})}
+
+
+def offline_photos() -> dict[str, dict[str, str]]:
+    """Procedure -> the evidence kinds its current definition lets 外业采集 photograph."""
+    return {key: d.offline_photos for key, d in store.catalog().procedures.items()
+            if d.offline_photos}
+
+
+def _household(case: Case) -> dict[str, Any] | None:
+    subject = load_subject(case.subject_type, case.subject_id)
+    if case.subject_type == "house" and subject is not None:
+        subject = subject.household
+    if subject is None:
+        return None
+    return {"head_name": subject.head_name, "masked_id": subject.masked_id,
+            "size": subject.size}
+
+
+def _running(procedures: list[str]):
+    finals = [name for key in procedures for name, s in
+              store.catalog().procedures[key].states.items() if s.get("final")]
+    return Case.procedure.in_(procedures), Case.state.not_in(finals)
+
+
 def package(user: User) -> dict[str, Any]:
-    """The user's households and the open cases they can capture offline, with each
-    action's field definitions (the same ``describe()`` the API serves)."""
-    query = case_query(user).where(Case.procedure.in_(list(OFFLINE_ACTIONS)))
+    """The user's households, the open cases they can capture offline (with each
+    action's field definitions, the same ``describe()`` the API serves), and the cases
+    they can photograph evidence for."""
+    capturable = offline_actions()
+    query = case_query(user).where(*_running(sorted(capturable)))
     cases = []
     for case in db.session.execute(query.limit(MAX_CASES)).scalars():
         definition = store.by_version(case.definition_version)
         for item in open_actions(case, user):
-            if not item["allowed"] or item["name"] not in OFFLINE_ACTIONS[case.procedure]:
+            if not item["allowed"] or item["name"] not in capturable[case.procedure]:
                 continue
             action = definition.actions[item["name"]]
-            subject = load_subject(case.subject_type, case.subject_id)
             cases.append({
                 "id": case.id, "version": case.version, "title": case.title,
                 "state_title": definition.state_title(case.state),
-                "household": {"head_name": subject.head_name, "masked_id": subject.masked_id,
-                              "size": subject.size} if subject is not None else None,
+                "household": _household(case),
                 "village": case.village.name, "action": action.name,
                 "action_title": action.title, "forward": action.kind == "forward",
                 "form": _form(action.form) if action.form else None})
@@ -61,9 +94,32 @@ def package(user: User) -> dict[str, Any]:
         select(Household).where(scope_filter(Household.jurisdiction_path, user))
         .order_by(Household.id).limit(MAX_HOUSEHOLDS)).scalars()
     return {"user": user.username, "today": clock.today().isoformat(), "cases": cases,
+            "photo_cases": _photo_cases(user),
             "households": [{"id": h.id, "head_name": h.head_name, "masked_id": h.masked_id,
                             "size": h.size, "village": h.village.name,
                             "status": h.status_title} for h in households]}
+
+
+def _photo_cases(user: User) -> list[dict[str, Any]]:
+    """The running cases whose evidence the user may photograph, with the kinds."""
+    kinds = offline_photos()
+    if not kinds:
+        return []
+    out = []
+    query = case_query(user).where(*_running(sorted(kinds)))
+    for case in db.session.execute(query.limit(MAX_CASES)).scalars():
+        try:
+            uploader(case, user)
+        except WorkflowError:
+            continue  # a read-only role here
+        held = store.by_version(case.definition_version).evidence_kinds
+        offered = {k: t for k, t in kinds[case.procedure].items() if k in held}
+        if offered:
+            out.append({"id": case.id, "title": case.title, "village": case.village.name,
+                        "state_title": store.by_version(case.definition_version)
+                        .state_title(case.state), "household": _household(case),
+                        "kinds": offered})
+    return out
 
 
 def _form(form) -> dict[str, Any]:
@@ -122,7 +178,7 @@ def submit(user: User, payload: Any) -> dict[str, Any]:
     if (receipt := _receipt(user, values["key"])) is not None:
         return _applied(receipt, "duplicate")
     case = get_in_scope(Case, values["case_id"], user)
-    if values["action"] not in OFFLINE_ACTIONS.get(case.procedure, ()):
+    if values["action"] not in offline_actions().get(case.procedure, ()):
         raise NotFound("该操作不能离线填写")
     # Added before perform: flushed and committed with the event, or rolled back with it.
     db.session.add(DraftReceipt(user_id=user.id, key=values["key"], case_id=case.id,
@@ -152,3 +208,37 @@ def _returned(case_id: int, version: int, message: str) -> dict[str, Any]:
             "version": case.version, "state_title": definition.state_title(case.state),
             "changes": [{"at": clock.to_local(e.at).strftime("%Y-%m-%d %H:%M"),
                          "actor": e.actor_name, "action": e.action_title} for e in events]}
+
+
+def submit_photo(user: User, form: Any, file: Any) -> dict[str, Any]:
+    """Attach one photo taken in 外业采集 (multipart: key, case_id, kind, captured_at,
+    latitude, longitude, file): ``applied`` or ``duplicate`` as for a draft. The photo
+    is evidence like any upload (checked by content, hash in the trail) with its
+    capture time and place; the case's state does not matter unless it has ended."""
+    key = (form.get("key") or "").strip()
+    if not KEY.match(key):
+        raise Invalid("草稿内容有误", {"key": ["草稿编号格式不正确"]})
+    case_id = parse_int(form.get("case_id"))
+    if case_id is None:
+        raise Invalid("草稿内容有误", {"case_id": ["案件编号必须是整数"]})
+    if (receipt := _receipt(user, key)) is not None:
+        return _applied(receipt, "duplicate")
+    case = get_in_scope(Case, case_id, user)
+    kind = form.get("kind") or ""
+    if kind not in offline_photos().get(case.procedure, {}):
+        raise NotFound("该材料不能在外业采集中拍摄")
+    if file is None or not file.filename:
+        raise Invalid("请选择要上传的照片", {"file": ["「照片」为必填项"]})
+    capture = read_capture(form)
+    # Added before the attachment's event: committed with it, or rolled back with it.
+    db.session.add(DraftReceipt(user_id=user.id, key=key, case_id=case.id,
+                                action=f"photo:{kind}"[:64], based_on_version=case.version,
+                                new_version=case.version + 1))
+    try:
+        attach(case, kind, file.read(), file.filename, file.mimetype, user, capture=capture)
+    except IntegrityError:  # a concurrent copy of the same photo won the key
+        db.session.rollback()
+        if (receipt := _receipt(user, key)) is not None:
+            return _applied(receipt, "duplicate")
+        raise
+    return _applied(_receipt(user, key), "applied")

@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from workflow.engine.errors import WorkflowError
+from workflow.extensions import db
 from workflow.offline import operations as ops
 
 offline = Blueprint("offline", __name__)
@@ -47,6 +48,20 @@ def draft() -> tuple[Response, int]:
     except WorkflowError as exc:
         return jsonify(exc.to_dict()), exc.status
     return jsonify(result), 409 if result["outcome"] == "returned" else 200
+
+
+@offline.post(SCOPE + "/photos")
+def photo() -> tuple[Response, int]:
+    """One photo taken offline (multipart, CSRF token in X-CSRFToken): 200 applied or
+    duplicate, or the upload's own error (422 naming the field, 403, 404)."""
+    if not current_user.is_authenticated:
+        return jsonify({"message": SIGNED_OUT}), 401
+    try:
+        result = ops.submit_photo(current_user, request.form, request.files.get("file"))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return jsonify(exc.to_dict()), exc.status
+    return jsonify(result), 200
 
 
 @offline.get(SCOPE + "/manifest.webmanifest")

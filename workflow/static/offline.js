@@ -7,7 +7,7 @@
   "use strict";
   var app = document.getElementById("offline-app");
   if (!app || !window.indexedDB) return;
-  var LIMIT = 1e12, state = { pkg: null, token: null, drafts: [], syncing: false };
+  var LIMIT = 1e12, state = { pkg: null, token: null, drafts: [], syncing: false, notes: {}, kinds: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   // ---- IndexedDB: "package" (one record) and "drafts" (in saving order) ----
@@ -173,6 +173,8 @@
       var li = el("li", { "class": "draft draft-" + d.status, "data-key": d.key });
       li.appendChild(el("span", { "class": "badge " + { waiting: "badge-warn", sent: "badge-ok", returned: "badge-danger", failed: "badge-danger" }[d.status] }, STATUS[d.status]));
       li.appendChild(document.createTextNode(" " + d.title + " · " + d.action_title + "（保存于 " + when(d.saved_at) + "）"));
+      if (d.type === "photo") li.appendChild(el("div", { "class": "small muted" }, "拍摄于 " + when(d.captured_at) +
+        (d.latitude !== null ? "，已记录拍摄位置" : "") + (d.size ? "，约 " + Math.ceil(d.size / 1024) + " KB" : "")));
       if (d.reason) li.appendChild(el("div", { "class": "reason" }, d.reason));
       if (d.status === "waiting" && state.pkg && d.user !== state.pkg.user)
         li.appendChild(el("div", { "class": "reason" }, "由 " + d.user + " 填写：须该用户登录后才会发送"));
@@ -180,7 +182,7 @@
         li.appendChild(el("div", { "class": "small muted" }, "此后：" + ch.at + " " + ch.actor + " " + ch.action));
       });
       if (d.status === "returned" || d.status === "failed") {
-        var again = pkgCase(d.case_id);
+        var again = d.type === "photo" ? null : pkgCase(d.case_id);
         if (again) {
           var redo = el("button", { type: "button", "class": "btn btn-light redo" }, "按最新情况重新填写");
           redo.addEventListener("click", function () { openForm(again, Object.assign({ __opinion: d.opinion }, d.data)); });
@@ -211,6 +213,27 @@
       cases.appendChild(li);
     });
     if (!state.pkg.cases.length) cases.appendChild(el("li", { "class": "muted" }, "没有等待您入户采集的案件。"));
+    var photos = $("photo-list");
+    photos.textContent = "";
+    (state.pkg.photo_cases || []).forEach(function (c) {
+      var li = el("li", { "class": "photo-case", "data-case": c.id });
+      li.appendChild(el("div", {}, c.title + "（" + c.state_title + "，" + c.village + "）"));
+      var kind = el("select", { id: "photo-kind-" + c.id, "aria-label": "照片种类" });
+      Object.keys(c.kinds).forEach(function (k) { kind.appendChild(el("option", { value: k }, c.kinds[k])); });
+      if (state.kinds[c.id]) kind.value = state.kinds[c.id];
+      kind.addEventListener("change", function () { state.kinds[c.id] = kind.value; });
+      // The phone's camera opens from the button; the file input itself stays unseen.
+      var input = el("input", { type: "file", accept: "image/jpeg,image/png", capture: "environment",
+        id: "photo-file-" + c.id, "class": "photo-input sr-only" });
+      input.addEventListener("change", function () { takePhoto(c, input); });
+      li.appendChild(kind);
+      li.appendChild(input);
+      li.appendChild(el("label", { "for": input.id, "class": "btn photo-take" }, "拍照"));
+      var note = state.notes[c.id] || { cls: "hint", text: "" };
+      li.appendChild(el("div", { "class": note.cls, id: "photo-msg-" + c.id }, note.text));
+      photos.appendChild(li);
+    });
+    $("photo-card").hidden = !(state.pkg.photo_cases || []).length;
     state.pkg.households.forEach(function (h) {
       homes.appendChild(el("li", {}, h.head_name + " · " + h.masked_id + " · " + h.size + " 人 · " + h.village + " · " + h.status));
     });
@@ -249,14 +272,70 @@
     });
   }
 
+  // ---- photos: shrunk here (longest side PHOTO_SIDE, JPEG), kept as a Blob draft ----
+  var PHOTO_SIDE = 1600;
+  function shrink(file) {
+    return createImageBitmap(file).then(function (image) {
+      var scale = Math.min(1, PHOTO_SIDE / Math.max(image.width, image.height));
+      var canvas = el("canvas", { width: Math.round(image.width * scale), height: Math.round(image.height * scale) });
+      canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve, reject) {
+        canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("无法压缩照片")); }, "image/jpeg", 0.82);
+      });
+    });
+  }
+  function position() {  // only when the helper ticked 记录拍摄位置; never blocks saving
+    if (!$("photo-position").checked || !navigator.geolocation) return Promise.resolve(null);
+    return new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(function (p) { resolve(p.coords); },
+        function () { resolve(null); }, { timeout: 8000, maximumAge: 120000 });
+    });
+  }
+  function takePhoto(c, input) {
+    var file = input.files && input.files[0], kind = $("photo-kind-" + c.id).value, msg = $("photo-msg-" + c.id);
+    if (!file) return;
+    var captured = new Date(file.lastModified || Date.now()).toISOString();
+    var note = function (cls, text) { state.notes[c.id] = { cls: cls, text: text }; msg.className = cls; msg.textContent = text; };
+    note("hint", "正在压缩照片…");
+    Promise.all([shrink(file), position()]).then(function (r) {
+      var draft = { type: "photo", key: newKey(), user: state.pkg.user, case_id: c.id, kind: kind,
+        title: c.title, action_title: "拍照：" + c.kinds[kind], blob: r[0], size: r[0].size,
+        filename: kind + ".jpg", captured_at: captured, saved_at: new Date().toISOString(),
+        latitude: r[1] ? r[1].latitude : null, longitude: r[1] ? r[1].longitude : null, status: "waiting" };
+      return putDraft(draft).then(function () {
+        input.value = "";
+        note("hint", "已保存：" + c.kinds[kind] + "（约 " + Math.ceil(draft.size / 1024) + " KB，拍摄于 " + when(captured) + "）");
+        return refresh();
+      }).then(sync);
+    }).catch(function () {
+      msg.setAttribute("role", "alert");
+      note("error", "无法读取这张照片，请重新拍摄（须为 JPEG 或 PNG 图片）");
+    });
+  }
+  function sendPhoto(draft) {
+    var body = new FormData();
+    ["key", "case_id", "kind", "captured_at", "latitude", "longitude"].forEach(function (k) {
+      if (draft[k] !== null && draft[k] !== undefined) body.append(k, String(draft[k]));
+    });
+    body.append("file", draft.blob, draft.filename);
+    return fetch(app.dataset.photos, { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": state.token }, body: body });
+  }
+
   function send(draft) {
+    if (draft.type === "photo") return sendPhoto(draft).then(function (response) { return answered(draft, response); });
     return fetch(app.dataset.drafts, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": state.token },
       body: JSON.stringify({ key: draft.key, case_id: draft.case_id, action: draft.action,
         version: draft.version, data: draft.data, opinion: draft.opinion }) })
-      .then(function (response) {
+      .then(function (response) { return answered(draft, response); });
+  }
+  function answered(draft, response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
-          if (response.status === 200) { draft.status = "sent"; draft.reason = "已办理，案件进入第 " + body.version + " 版" + (body.outcome === "duplicate" ? "（此前已收到，未重复办理）" : ""); draft.changes = []; }
+          var again = body.outcome === "duplicate" ? "（此前已收到，未重复办理）" : "";
+          if (response.status === 200 && draft.type === "photo") {
+            draft.status = "sent"; draft.reason = "已上传为证明材料" + again; draft.blob = null;
+          } else if (response.status === 200) { draft.status = "sent"; draft.reason = "已办理，案件进入第 " + body.version + " 版" + again; draft.changes = []; }
           else if (response.status === 409) { draft.status = "returned"; draft.reason = body.message + "；案件现处于「" + body.state_title + "」，草稿未办理，内容仍保存在本机"; draft.changes = body.changes || []; }
           else if ([403, 404, 422].indexOf(response.status) >= 0) {
             var details = [];
@@ -266,7 +345,6 @@
           } else { throw new Error(body.message || "服务器暂时无法接收（HTTP " + response.status + "）"); }
           return putDraft(draft);
         });
-      });
   }
 
   function sync() {
