@@ -207,3 +207,17 @@ def test_auditors_read_comments_on_the_trail_page_and_in_the_export(apis, world,
     assert rows[0][:3] == ["案件编号", "序号", "回复第几条"]
     assert rows[1][0] == case_id and rows[1][6].endswith("不，是批注")
     assert rows[2][2] == 1 and rows[2][6] == "回复"
+
+
+def test_the_auditors_trail_pdf_carries_the_comments(apis, world, as_user):
+    from tests.documents.helpers import pdf_text
+
+    case_id = start(apis, world)
+    first = comment(apis["clerk"], case_id, "请核对家庭人口").get_json()
+    comment(apis["township"], case_id, "已核对，人口无误", parent_id=first["id"])
+    response = as_user("auditor").get(f"/oversight/trail.pdf?case={case_id}")
+    assert response.status_code == 200
+    text = "".join(pdf_text(response.data).split())
+    assert "批注" in text and "请核对家庭人口" in text and "已核对，人口无误" in text
+    assert text.index("请核对家庭人口") < text.index("已核对，人口无误")
+    assert first["hash"][:16] in text

@@ -101,8 +101,19 @@ def trail_xlsx(cases: list[Case]) -> bytes:
 
 
 def trail_pdf(cases: list[Case], base_url: str) -> bytes:
+    """The trail of ``cases`` as a PDF, each case followed by what other areas keep for
+    it (EXTRA_SHEETS, e.g. its 批注), as the Excel export has them."""
+    extras = []
+    for extra in EXTRA_SHEETS:
+        title, header, rows = extra(cases)
+        by_case: dict[int, list[list]] = {}
+        for values in rows:  # the first column of an extra sheet is the case number
+            by_case.setdefault(values[0], []).append(values[1:])
+        extras.append((title, header[1:], by_case))
     items = [{"case": c, "definition": store.by_version(c.definition_version),
-              "rows": trail_events(c), "mark": content.paper_mark(c, base_url)} for c in cases]
+              "rows": trail_events(c), "mark": content.paper_mark(c, base_url),
+              "extras": [(title, header, by_case[c.id]) for title, header, by_case in extras
+                         if c.id in by_case]} for c in cases]
     return render.pdf("pdf/trail.html", items=items, ROLES=ROLES, values_text=values_text,
                       printed_on=chinese_date(clock.today()))
 
