@@ -155,3 +155,16 @@ def test_working_age_is_read_from_settings(world):
     set_setting(world.users["admin"], "support_working_age_max", "45", on="2020-01-01",
                 place="210323", document="岫政办〔2020〕1号")
     assert "labourer_employment_offered" not in gaps(first)  # 49 in June 2020: past 45
+
+
+def test_the_board_page_picks_its_place_from_the_users_places(world, as_user):
+    county = as_user("county")
+    page = county.get("/support/board?special_action=industry").get_data(as_text=True)
+    assert '<select name="place">' in page
+    assert 'value="210323106"' in page and "偏岭镇" in page  # the townships below
+    chosen = county.get("/support/board?special_action=industry&place=210323106")
+    assert chosen.status_code == 200
+    assert "专项行动作战图 · 偏岭镇" in chosen.get_data(as_text=True)
+    # The township's own picker offers nothing outside it.
+    mine = as_user("township").get("/support/board?special_action=industry")
+    assert 'value="210323107"' not in mine.get_data(as_text=True)

@@ -39,7 +39,7 @@ from workflow.engine.errors import Invalid, WorkflowError
 from workflow.extensions import csrf, db
 from workflow.funds import operations as funds
 from workflow.funds.models import Allocation, Disbursement, FundSource
-from workflow.jurisdictions.scope import get_in_scope, places_in_scope, scope_filter
+from workflow.jurisdictions.scope import filter_places, get_in_scope, places_in_scope, scope_filter
 from workflow.projects.assets import asset_query, assets_workbook
 from workflow.projects.models import ASSET_CLASSES, CATEGORIES, NATURES, Project
 from workflow.projects.operations import PROPOSERS, editable_refusal, history, register_project
@@ -208,7 +208,9 @@ def assets() -> str:
     total = db.session.execute(db.select(func.coalesce(func.sum(
         query.subquery().c.value), 0))).scalar_one()
     return render_template("projects/assets.html", page=page, problems=problems,
-                           args=request.args, classes=ASSET_CLASSES, total=total)
+                           args=request.args, classes=ASSET_CLASSES, total=total,
+                           places=filter_places(current_user,
+                                                request.args.get("jurisdiction", "")))
 
 
 @projects.route("/assets.xlsx")

@@ -25,7 +25,7 @@ from workflow.api.openapi import op
 from workflow.api.views import json_body, token_required
 from workflow.engine.errors import Invalid, WorkflowError
 from workflow.extensions import csrf
-from workflow.jurisdictions.scope import get_in_scope
+from workflow.jurisdictions.scope import filter_places, get_in_scope
 from workflow.registry import editing, edits
 from workflow.registry.models import Household
 from workflow.support import board as boards
@@ -146,6 +146,7 @@ def board():
         flash("；".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("support.board"))
     return render_template("support/board.html", action=action, place=place,
+                           places=filter_places(current_user, place.code),
                            month=boards.month_text(month), actions=boards.actions_shown(
                                current_user), rules=boards.board(current_user, action, place,
                                                                  month))
