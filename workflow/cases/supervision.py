@@ -88,12 +88,11 @@ def issue(case_id: int):
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         if not from_case:
-            return index(422 if isinstance(exc, Invalid) else exc.status,
-                         getattr(exc, "errors", {}), case_id, values)
+            return index(exc.status, exc.errors, case_id, values)
         db.session.expire_all()
-        attempt = Attempt(supervising.ACTION, exc.message, getattr(exc, "errors", {}), values)
+        attempt = Attempt(supervising.ACTION, exc.message, exc.errors, values)
         return render_template("cases/show.html", **case_page(case, current_user, attempt)), \
-            422 if isinstance(exc, Invalid) else exc.status
+            exc.status
     flash(f"已督办案件 {case.id}：限 {values['due_on'].strip()} 前办结", "success")
     if from_case:
         return redirect(url_for("cases.show", case_id=case.id))

@@ -18,7 +18,7 @@ OLDEST = dt.timedelta(days=400)
 @dataclass(frozen=True)
 class Capture:
     """When (naive UTC) and where (degrees, WGS 84 as the phone reports it) a photo was
-    taken; either may be unknown."""
+    taken; either may be unknown. Degrees are rounded to 6 places when read."""
 
     at: dt.datetime | None = None
     latitude: float | None = None
@@ -30,7 +30,7 @@ class Capture:
         if self.at is not None:
             data["captured_at"] = self.at.isoformat(timespec="seconds") + "Z"
         if self.latitude is not None:
-            data["position"] = [round(self.latitude, 6), round(self.longitude, 6)]
+            data["position"] = [self.latitude, self.longitude]
         return data
 
 
@@ -62,7 +62,7 @@ def _degrees(raw: str, limit: float) -> float:
         value = math.nan
     if not math.isfinite(value) or abs(value) > limit:
         raise _invalid("position", f"「{LABELS['position']}」的经纬度不正确")
-    return value
+    return round(value, 6)  # about 0.1 m; the row and the trail keep the same figure
 
 
 def read_capture(form: Any) -> Capture:

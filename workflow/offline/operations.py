@@ -112,13 +112,13 @@ def _photo_cases(user: User) -> list[dict[str, Any]]:
             uploader(case, user)
         except WorkflowError:
             continue  # a read-only role here
-        held = store.by_version(case.definition_version).evidence_kinds
-        offered = {k: t for k, t in kinds[case.procedure].items() if k in held}
+        definition = store.by_version(case.definition_version)
+        offered = {k: t for k, t in kinds[case.procedure].items()
+                   if k in definition.evidence_kinds}
         if offered:
             out.append({"id": case.id, "title": case.title, "village": case.village.name,
-                        "state_title": store.by_version(case.definition_version)
-                        .state_title(case.state), "household": _household(case),
-                        "kinds": offered})
+                        "state_title": definition.state_title(case.state),
+                        "household": _household(case), "kinds": offered})
     return out
 
 
