@@ -20,6 +20,7 @@ RULE_MODULES = (
     "workflow.projects.rules",
     "workflow.villages.rules",
     "workflow.monitoring.rules",
+    "workflow.problems.rules",
 )
 
 
@@ -89,6 +90,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow import support
 
     support.init_app(app)  # 帮扶措施, coverage rules, /support/board and their API
+    from workflow.problems import views as problem_views
+
+    problem_views.init_app(app)  # 问题排查整改: /problems 台账, 问题登记, from findings, API
     from workflow.villages import views as village_views
 
     village_views.init_app(app)

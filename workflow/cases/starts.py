@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from workflow.auth.models import User
+from workflow.auth.models import READ_ONLY_ROLES, User
 from workflow.engine import store
 
 # The page each procedure is started from (endpoint, its title in the top bar).
@@ -19,11 +19,13 @@ START_PAGES = {
     "project_library": ("projects.project_list", "项目库"),
     "project_removal": ("projects.project_list", "项目库"),
     "fund_use": ("projects.project_list", "项目库"),
+    "problem_rectification": ("problems.new", "问题整改"),
 }
 SUBJECT_PAGES = {"household": START_PAGES["household_exit"],
                  "house": START_PAGES["house_renovation"],
                  "village": START_PAGES["village_exit"],
-                 "project": START_PAGES["project_library"]}
+                 "project": START_PAGES["project_library"],
+                 "problem": START_PAGES["problem_rectification"]}
 
 
 @dataclass
@@ -37,7 +39,8 @@ class StartPage:
 
 def start_pages(user: User) -> list[StartPage]:
     """The pages where ``user``'s roles can start a procedure, in catalog order."""
-    roles = {a.role for a in user.assignments}
+    # An auditor opens a rectification only from a confirmed finding, not from a page.
+    roles = {a.role for a in user.assignments} - READ_ONLY_ROLES
     pages: dict[str, StartPage] = {}
     for key, definition in store.catalog().procedures.items():
         proc = definition.body["procedure"]

@@ -160,7 +160,9 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
     if proc["initial"] not in states:
         problems.append(f"初始状态 {proc['initial']} 不存在 (initial state is not defined)")
     for role in proc["start_roles"]:
-        if role not in ASSIGNABLE_ROLES:
+        # An auditor may open a case (hand a confirmed finding over for rectification,
+        # 问题排查整改) but never signs one of its steps.
+        if role not in ASSIGNABLE_ROLES | {"auditor"}:
             problems.append(f"start_roles: 未知角色 {role} (unknown role)")
     for g in proc.get("start_guards", []):
         if g not in registry.GUARDS:
