@@ -39,7 +39,7 @@ class _Deadline(Schema):
         today = clock.today()
         if value < today:
             raise ValidationError("「整改时限」不能早于今天")
-        if value > today.replace(year=today.year + MAX_YEARS):
+        if value > today + dt.timedelta(days=366 * MAX_YEARS):  # no replace(): 29 Feb
             raise ValidationError(f"「整改时限」不能晚于 {MAX_YEARS} 年以后")
 
 
