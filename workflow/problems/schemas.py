@@ -10,17 +10,12 @@ from workflow import clock
 from workflow.engine.fields import StrictString
 from workflow.problems.models import CATEGORIES, SOURCES
 from workflow.projects.models import DEPARTMENTS
-from workflow.registry.schemas import _msgs, _text
+from workflow.registry.schemas import _choice, _msgs, _text
 
 LABELS = {"title": "问题概述", "description": "问题描述", "source": "问题来源",
           "category": "问题类别", "place": "责任单位", "department": "责任部门",
           "deadline": "整改时限"}
 MAX_YEARS = 3  # a rectification deadline further away is a typing error
-
-
-def _choice(label: str, options: dict[str, str], **kwargs) -> StrictString:
-    return StrictString(error_messages=_msgs(label), validate=validate.OneOf(
-        list(options), error=f"「{label}」必须是：" + "、".join(options.values())), **kwargs)
 
 
 class _Deadline(Schema):

@@ -45,6 +45,12 @@ def _text(label: str, max_len: int, required: bool = True) -> fields.String:
     return StrictString(required=required, error_messages=_msgs(label), validate=validators)
 
 
+def _choice(label: str, options: dict[str, str], **kwargs) -> StrictString:
+    """One of ``options`` (key -> title); the message lists the titles."""
+    return StrictString(error_messages=_msgs(label), validate=validate.OneOf(
+        list(options), error=f"「{label}」必须是：" + "、".join(options.values())), **kwargs)
+
+
 class IdNumberField(StrictString):
     def __init__(self, label: str, **kwargs):
         super().__init__(error_messages=_msgs(label), **kwargs)

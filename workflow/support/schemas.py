@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from workflow.engine.fields import BoundedDecimal, Id, StrictString
+from workflow.engine.fields import BoundedDecimal, Id
 from workflow.registry.edit_schemas import version_field
-from workflow.registry.schemas import _msgs, _text
+from workflow.registry.schemas import _choice, _msgs, _text
 from workflow.support.catalog import catalog
 
 MAX_AMOUNT = 10_000_000  # yuan for one measure: above this is a typing error
@@ -18,11 +18,6 @@ LABELS = {"household_id": "农户", "member_id": "帮扶对象", "kind": "措施
           "ends_on": "结束日期", "amount": "金额", "note": "备注", "reason": "终止原因",
           "main_cause": "主要致贫原因", "other_causes": "其他致贫原因",
           "labour_capacity": "劳动能力", "schooling": "在校生情况"}
-
-
-def _choice(label: str, options: dict[str, str], **kwargs) -> fields.String:
-    return StrictString(error_messages=_msgs(label), validate=validate.OneOf(
-        list(options), error=f"「{label}」必须是：" + "、".join(options.values())), **kwargs)
 
 
 def _date(label: str, **kwargs) -> fields.Date:
