@@ -108,6 +108,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.admin import views as admin_views
 
     admin_views.init_app(app)  # /admin/users, /account, /oversight/admin-trail and their API
+    from workflow.admin import procedures as procedure_views
+
+    procedure_views.init_app(app)  # /admin/procedures: versions, moving running cases, API
     from workflow.jurisdictions import views as place_views
 
     place_views.init_app(app)  # /admin/places, flask places ...

@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from workflow.audit import admin
 from workflow.audit.admin import as_cli
 from workflow.extensions import db
 
@@ -32,6 +33,39 @@ def procedures_check() -> None:
     for d in catalog.procedures.values():
         click.echo(f"ok  {d.key} {d.version}  {len(d.states)} states, {len(d.actions)} actions")
     click.echo(f"ok  {len(catalog.forms)} forms")
+
+
+@procedures_cli.command("moves")
+@click.argument("key")
+@click.option("--apply", "apply_", is_flag=True, help="move them (default: dry run only)")
+@click.option("--place", "code", default=None, help="only the cases under this place code")
+@click.option("--batch", default=1000, show_default=True, help="cases per transaction")
+def procedures_moves(key: str, apply_: bool, code: str | None, batch: int) -> None:
+    """List the running cases of earlier versions of KEY: whether each can move to the
+    current version, what changes for it, and why not; with --apply, move them."""
+    from workflow.cases import moving
+    from workflow.engine.errors import WorkflowError
+    from workflow.jurisdictions.models import Jurisdiction
+
+    scope = None
+    if code:
+        place = db.session.execute(
+            db.select(Jurisdiction).filter_by(code=code)).scalar_one_or_none()
+        if place is None:
+            raise click.ClickException(f"没有代码为 {code} 的地区")
+        scope = [place.path]
+    try:
+        the_plan = moving.plan(key, scope)
+    except WorkflowError as exc:
+        raise click.ClickException(exc.message) from None
+    for line in moving.report_lines(the_plan):
+        click.echo(line)
+    if not apply_ or not the_plan.movable:
+        return
+    result = moving.move(key, admin.cli_actor(), scope, batch=batch,
+                         on_batch=lambda done, total: click.echo(f"  已迁移 {done} / {total} 件"))
+    click.echo(f"迁移完成：{result.moved} 件迁移至版本 {result.to_version}，"
+               f"{result.stayed} 件未迁移（{result.seconds} 秒）")
 
 
 @users_cli.command("create")

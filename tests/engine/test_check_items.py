@@ -60,10 +60,12 @@ def test_checked_by_must_name_a_guard_of_the_action(dirs):
                for p in exc.value.problems)
 
 
-def test_procedures_check_exits_1_with_file_and_reason(app, dirs):
+def test_procedures_check_exits_1_with_file_and_reason(app, dirs, monkeypatch):
     states, forms = dirs
     _edit_form(forms, "project_review", "feasible", must_be=None)
-    app.config.update(STATES_FOLDER=str(states), FORMS_FOLDER=str(forms))
+    # monkeypatch: the app is shared by the session; later tests read the real folders.
+    monkeypatch.setitem(app.config, "STATES_FOLDER", str(states))
+    monkeypatch.setitem(app.config, "FORMS_FOLDER", str(forms))
     result = app.test_cli_runner().invoke(args=["procedures", "check"])
     assert result.exit_code == 1
     assert "project_library.yaml: 动作 township_approve: 表单 project_review 的是否项" \

@@ -26,6 +26,8 @@ from workflow.jurisdictions.scope import paths_filter
 # poverty line, a ceiling, a notice length; workflow/cases/applied.py), beside the form
 # values: hashed with them, but not part of the case's form data the replay compares.
 SETTINGS_KEY = "_settings"
+# The event of a move to a later definition version (cases/moving.py, which imports it).
+MOVE_ACTION = "move_version"
 
 
 def new_event(case: Case, *, action: str, action_title: str, actor: User,
@@ -140,8 +142,12 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
     the subsidy payment) must hold the values of the event that wrote them."""
     if not events:
         return []
+    # A case moved to a later version (cases/moving.py) replays each stretch of its
+    # trail on the version it ran on: the first move event names where it started.
+    moved = [e for e in events if e.action == MOVE_ACTION and e.seq > 1]
+    started_on = (moved[0].data or {}).get("from_version") if moved else None
     try:
-        definition = store.by_version(case.definition_version)
+        definition = store.by_version(started_on or case.definition_version)
     except NotFound:
         return [Problem(where, None, f"流程版本 {case.definition_version} 不存在：记录被修改")]
     problems: list[Problem] = []
@@ -156,6 +162,10 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
             problems.append(Problem(where, event.seq, f"办理前状态「{before}」与上一条记录办理"
                                     f"后的「{after}」不符：案件状态曾被直接修改"))
         state = event.to_state
+        if event.action == MOVE_ACTION and event.seq > 1:
+            definition, problem = _moved(where, event, definition)
+            problems += [problem] if problem else []
+            continue
         action = definition.actions.get(event.action) if event.seq > 1 else None
         if action is None:
             continue
@@ -170,6 +180,9 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
         for signer in (event.actor_id, event.on_behalf_of_id):  # 代签 counts for both
             if signer is not None and signer not in signers.setdefault(event.level, []):
                 signers[event.level].append(signer)
+    if case.definition_version != definition.version:
+        problems.append(Problem(where, None, f"案件流程版本 {case.definition_version} 与留痕"
+                                f"记录的 {definition.version} 不符：记录被直接修改"))
     if case.state != state:
         problems.append(Problem(where, None, f"案件状态「{_title(definition, case.state)}」与留痕"
                                 f"记录的「{_title(definition, state)}」不符：记录被直接修改"))
@@ -184,6 +197,20 @@ def replay_problems(where: str, case: Case, events: list[AuditEvent],
     problems += [Problem(where, seq, reason)
                  for seq, reason in records.problems(stepped, stored or {})]
     return problems
+
+
+def _moved(where: str, event: AuditEvent, definition) -> tuple[Any, Problem | None]:
+    """The definition a move event switches the replay to, and a problem when the event
+    does not start from the version the replay is on or names no stored version."""
+    data = event.data or {}
+    if data.get("from_version") != definition.version:
+        return definition, Problem(where, event.seq, f"迁移前的流程版本 {data.get('from_version')}"
+                                   f" 与此前办理所用的 {definition.version} 不符：记录被修改")
+    try:
+        return store.by_version(str(data.get("to_version"))), None
+    except NotFound:
+        return definition, Problem(where, event.seq,
+                                   f"迁移后的流程版本 {data.get('to_version')} 不存在：记录被修改")
 
 
 def _title(definition, state: str) -> str:

@@ -21,6 +21,7 @@ from transitions import Machine
 from workflow.engine import registry
 from workflow.engine.errors import DefinitionError
 from workflow.engine.forms import FormDef, build_form
+from workflow.engine.moves import load_moves
 from workflow.engine.schema import FormSchema, ProcedureSchema
 
 ASSIGNABLE_ROLES = {
@@ -320,6 +321,8 @@ class Catalog:
 
     procedures: dict[str, Definition]
     forms: dict[str, FormDef]
+    # Where running cases of earlier versions go (engine/moves.py): key -> old -> new.
+    moves: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _load_file(path: Path, schema, problems: list[str]) -> dict | None:
@@ -367,7 +370,8 @@ def load_catalog(states_dir: str | Path, forms_dir: str | Path) -> Catalog:
         used = sorted({a["form"] for a in proc["actions"] if a["form"]})
         procedures[proc["key"]] = build(
             {"procedure": proc, "forms": {k: form_bodies[k] for k in used}})
+    state_maps = load_moves(states_dir, procedures, problems)
     if problems:
         raise DefinitionError(problems)
     forms = {k: build_form(k, b) for k, b in form_bodies.items()}
-    return Catalog(procedures=procedures, forms=forms)
+    return Catalog(procedures=procedures, forms=forms, moves=state_maps)
