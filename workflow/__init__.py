@@ -111,6 +111,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.admin import procedures as procedure_views
 
     procedure_views.init_app(app)  # /admin/procedures: versions, moving running cases, API
+    from workflow.cards import views as card_views
+
+    card_views.init_app(app)  # 明白卡: card.pdf, a village's cards as a job, /verify/card
     from workflow.jurisdictions import views as place_views
 
     place_views.init_app(app)  # /admin/places, flask places ...

@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
     "sector_match_hits": _skip("比对运行中的临时记录，运行结束即清空，不移交"),
     # 问题整改: the county's problems (a finder above the county is an ancestor place).
     "problems": _path(),
+    "policy_cards": _path(),  # 明白卡 printed: what each showed (digest), who printed it
     "delegations": _path(),  # 授权代办 of the county's places: its sign-offs name them
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),

@@ -65,7 +65,8 @@ PERIODIC: dict[str, Periodic] = {}
 # The modules that register kinds (imported by workflow.jobs.init_app).
 KIND_MODULES = ["workflow.jobs.builtin", "workflow.documents.batch",
                 "workflow.oversight.export_jobs", "workflow.registry.roster_job",
-                "workflow.sectors.jobs", "workflow.cases.moving"]
+                "workflow.sectors.jobs", "workflow.cases.moving",
+                "workflow.cards.views"]
 
 
 def job_kind(name: str, *, title: str, validate: Callable | None = None,
