@@ -226,3 +226,52 @@ def test_a_photo_taken_offline_arrives_with_its_capture_time(app, server, world)
     with Image.open(io.BytesIO(storage_path(row.sha256).read_bytes())) as image:
         assert image.format == "JPEG" and max(image.size) == 1600  # shrunk on the phone
     assert row.size < 400_000
+
+
+def test_a_monitoring_alert_filled_offline_opens_its_case_once(app, server, world):  # noqa: F811
+    from workflow.cases.models import Case
+
+    line = app.wsgi_app = NetworkCut(app.wsgi_app)
+    household = world.households[0]
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = login(browser, server, "helper", PHONE)
+            page.goto(f"{server}/offline")
+            start = page.locator(f"li.household[data-household='{household.id}'] button.start")
+            expect(start).to_have_text("登记风险预警")
+            expect(page.locator("#offline-app")).to_have_attribute("data-sync", "idle")
+            page.context.set_offline(True)
+            line.down = True
+            start.click()
+            expect(page.locator("#form-subject")).to_contain_text("新发起")
+            page.click("#save-draft")  # nothing filled in: the form's own messages, offline
+            expect(page.locator("#d-description-msg")).to_contain_text("必填")
+            page.select_option("#d-source", "cadre_visit")
+            page.select_option("#d-risk", "illness")
+            page.fill("#d-description", "户主突发重病，医疗支出大")
+            page.click("#save-draft")
+            expect(page.locator("#queue-summary")).to_contain_text("待发送 1 份")
+            expect(page.locator(f"li.household[data-household='{household.id}']")
+                   ).to_contain_text("已有待发送的登记风险预警")
+            assert overflow(page) <= 0
+            db.session.expire_all()
+            assert db.session.execute(select(func.count()).select_from(Case)).scalar_one() == 0
+
+            line.down = False
+            page.context.set_offline(False)
+            page.evaluate("window.dispatchEvent(new Event('online'))")
+            expect(page.locator("#queue-summary")).to_contain_text("已发送 1 份", timeout=20_000)
+            expect(page.locator("#queue-list li.draft-sent")).to_contain_text("已建立案件")
+            page.click("#sync-now")
+            expect(page.locator("#offline-app")).to_have_attribute("data-sync", "idle")
+            db.session.expire_all()
+            [case] = db.session.execute(select(Case)).scalars().all()
+            assert (case.procedure, case.subject_id, case.state) == (
+                "monitoring_entry", household.id, "home_check")
+            # The household now has an open case: no second alert offered.
+            expect(start).to_have_count(0)
+        finally:
+            browser.close()
+            app.wsgi_app = line.wsgi_app

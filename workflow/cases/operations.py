@@ -47,8 +47,10 @@ def create_case(procedure: str, subject_id: int, actor: User, *, role: str | Non
 
 
 def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
-                 role: str | None = None) -> list[Case]:
-    """Open one case per subject (批量发起), all or none; errors name the subject."""
+                 role: str | None = None, commit: bool = True) -> list[Case]:
+    """Open one case per subject (批量发起), all or none; errors name the subject.
+    ``commit=False`` leaves the new cases flushed in the caller's transaction (a first
+    step taken with the start, as 外业采集 does, lands with it or not at all)."""
     definition = store.current(procedure)
     proc = definition.body["procedure"]
     subject_type = proc["subject"]
@@ -114,7 +116,10 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
                                          for e in events])
         for hook in AFTER_EVENTS:
             hook(cases, events)
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except Exception:
         db.session.rollback()
         raise

@@ -231,6 +231,11 @@ def check_graph(proc: dict[str, Any], forms: dict[str, dict]) -> list[str]:
     for kind in proc.get("offline_photos") or []:
         if kind not in proc.get("evidence", {}):
             problems.append(f"offline_photos: 未声明的证明材料种类 {kind} (unknown evidence kind)")
+    if proc.get("offline_start") and not any(
+            a["offline"] and a["kind"] == "forward" and proc["initial"] in a["source"]
+            for a in proc["actions"]):
+        problems.append("offline_start: 初始状态没有可离线填写的前进步骤 "
+                        "(no offline forward action in the initial state)")
     for state in (proc.get("deadline") or {}).get("met_in", []):
         if state not in states:
             problems.append(f"deadline.met_in: 状态 {state} 不存在 (unknown state)")

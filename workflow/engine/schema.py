@@ -234,6 +234,9 @@ class ProcedureSchema(Schema):
                            values=fields.String(validate=TITLE), load_default=dict)
     # Evidence kinds a helper may photograph in 外业采集, offline (kinds of ``evidence``).
     offline_photos = fields.List(fields.String(validate=NAME))
+    # 外业采集 may open a case for a household (its initial state's offline step taken
+    # with the start, e.g. the monitoring alert). No default: older snapshots keep their hash.
+    offline_start = fields.Boolean()
     deadline = fields.Nested(DeadlineSchema, load_default=None)
     time_limits = fields.List(fields.Nested(TimeLimitSchema), load_default=list)
     states = fields.Dict(keys=fields.String(validate=NAME), values=fields.Nested(StateSchema),

@@ -23,7 +23,7 @@ from workflow.audit.models import AuditEvent
 from workflow.auth.models import User
 from workflow.cases.context import load_subject
 from workflow.cases.models import Case
-from workflow.cases.operations import open_actions, perform
+from workflow.cases.operations import create_cases, open_actions, perform
 from workflow.cases.queries import case_query
 from workflow.engine import store
 from workflow.engine.errors import Conflict, Invalid, NotFound, WorkflowError
@@ -92,12 +92,42 @@ def package(user: User) -> dict[str, Any]:
                 "form": _form(action.form) if action.form else None})
     households = db.session.execute(
         select(Household).where(scope_filter(Household.jurisdiction_path, user))
-        .order_by(Household.id).limit(MAX_HOUSEHOLDS)).scalars()
+        .order_by(Household.id).limit(MAX_HOUSEHOLDS)).scalars().all()
+    starts = _start_forms(user)
+    open_now = _open_cases([h.id for h in households], [s["procedure"] for s in starts])
     return {"user": user.username, "today": clock.today().isoformat(), "cases": cases,
-            "photo_cases": _photo_cases(user),
+            "photo_cases": _photo_cases(user), "starts": starts,
             "households": [{"id": h.id, "head_name": h.head_name, "masked_id": h.masked_id,
                             "size": h.size, "village": h.village.name,
-                            "status": h.status_title} for h in households]}
+                            "status": h.status_title,
+                            "startable": [s["procedure"] for s in starts
+                                          if (h.id, s["procedure"]) not in open_now]}
+                           for h in households]}
+
+
+def _start_forms(user: User) -> list[dict[str, Any]]:
+    """The cases the user may open offline (offline_starts) with their first form."""
+    roles = {a.role for a in user.assignments}
+    out = []
+    for key, name in sorted(offline_starts().items()):
+        definition = store.current(key)
+        action = definition.actions[name]
+        if roles & set(definition.body["procedure"]["start_roles"]) \
+                and roles & set(action.eligible_roles):
+            out.append({"procedure": key, "title": definition.title, "action": name,
+                        "action_title": action.title,
+                        "form": _form(action.form) if action.form else None})
+    return out
+
+
+def _open_cases(household_ids: list[int], procedures: list[str]) -> set[tuple[int, str]]:
+    """(household, procedure) pairs with a running case (one query)."""
+    if not household_ids or not procedures:
+        return set()
+    return {(hid, key) for hid, key in db.session.execute(
+        select(Case.subject_id, Case.procedure).where(
+            Case.subject_type == "household", Case.subject_id.in_(household_ids),
+            *_running(procedures)))}
 
 
 def _photo_cases(user: User) -> list[dict[str, Any]]:
@@ -138,9 +168,13 @@ class DraftSchema(Schema):
 
     key = fields.String(required=True, validate=validate.Regexp(
         KEY, error="草稿编号格式不正确"), error_messages={"required": "缺少草稿编号"})
-    case_id = fields.Integer(required=True, strict=True,
-                             error_messages={"required": "缺少案件编号",
-                                             "invalid": "案件编号必须是整数"})
+    case_id = fields.Integer(load_default=None, strict=True,
+                             error_messages={"invalid": "案件编号必须是整数"})
+    # A draft that opens a case (a monitoring alert for a household with none open):
+    # the procedure and the household instead of a case.
+    procedure = fields.String(load_default=None, validate=validate.Length(max=48))
+    subject_id = fields.Integer(load_default=None, strict=True,
+                                error_messages={"invalid": "农户编号必须是整数"})
     action = fields.String(required=True, validate=validate.Length(max=64))
     version = fields.Integer(required=True, strict=True,
                              error_messages={"required": "缺少案件版本号",
@@ -177,6 +211,10 @@ def submit(user: User, payload: Any) -> dict[str, Any]:
                       ) from exc
     if (receipt := _receipt(user, values["key"])) is not None:
         return _applied(receipt, "duplicate")
+    if values["case_id"] is None:
+        if values["procedure"] is None or values["subject_id"] is None:
+            raise Invalid("草稿内容有误", {"case_id": ["缺少案件编号"]})
+        return _start(user, values)
     case = get_in_scope(Case, values["case_id"], user)
     if values["action"] not in offline_actions().get(case.procedure, ()):
         raise NotFound("该操作不能离线填写")
@@ -192,6 +230,53 @@ def submit(user: User, payload: Any) -> dict[str, Any]:
         if (receipt := _receipt(user, values["key"])) is not None:  # a concurrent copy won
             return _applied(receipt, "duplicate")
         return _returned(case.id, values["version"], exc.message)
+    receipt = _receipt(user, values["key"])
+    return {**_applied(receipt, "applied"), "state_title": store.by_version(
+        case.definition_version).state_title(case.state)}
+
+
+def offline_starts() -> dict[str, str]:
+    """Procedure -> the offline action taken in its initial state by whoever opens a
+    case, for the procedures whose YAML says ``offline_start: true`` (the monitoring
+    alert): 外业采集 can open such a case for a household."""
+    out = {}
+    for key, d in store.catalog().procedures.items():
+        first = [a for a in d.actions_in(d.initial) if a.offline and a.kind == "forward"]
+        if first and d.body["procedure"].get("offline_start") \
+                and d.body["procedure"]["subject"] == "household":
+            out[key] = first[0].name
+    return out
+
+
+def _start(user: User, values: dict[str, Any]) -> dict[str, Any]:
+    """Open the case and take its first step in one transaction with the receipt: a
+    refused step leaves no case behind; a household that has an open case meanwhile
+    sends the draft back."""
+    procedure = values["procedure"]
+    if offline_starts().get(procedure) != values["action"]:
+        raise NotFound("该操作不能离线填写")
+    get_in_scope(Household, values["subject_id"], user)
+    try:
+        [case] = create_cases(procedure, [values["subject_id"]], user, commit=False)
+    except Conflict as exc:  # the household got an open case since the package was made
+        db.session.rollback()
+        return {"outcome": "returned", "case_id": None, "message": exc.message,
+                "version": None, "state_title": "", "changes": []}
+    db.session.add(DraftReceipt(user_id=user.id, key=values["key"], case_id=case.id,
+                                action=values["action"], based_on_version=0,
+                                new_version=case.version + 1))
+    try:
+        perform(case, values["action"], user, version=case.version, data=values["data"],
+                opinion=values["opinion"])
+    except IntegrityError:  # a concurrent copy of the same draft won the key
+        db.session.rollback()
+        if (receipt := _receipt(user, values["key"])) is not None:
+            return _applied(receipt, "duplicate")
+        raise
+    except Conflict as exc:  # a concurrent copy opened its case first
+        if (receipt := _receipt(user, values["key"])) is not None:
+            return _applied(receipt, "duplicate")
+        raise Conflict(exc.message) from exc
     receipt = _receipt(user, values["key"])
     return {**_applied(receipt, "applied"), "state_title": store.by_version(
         case.definition_version).state_title(case.state)}

@@ -81,7 +81,8 @@
     editing = c;
     $("form-card").hidden = false;
     $("form-title").textContent = c.action_title + "（" + c.form.title + "）";
-    $("form-subject").textContent = c.title + " · " + c.village + " · 基于案件第 " + c.version + " 版";
+    $("form-subject").textContent = c.title + " · " + c.village +
+      (c.start ? " · 新发起：联网后建立案件并办理本步" : " · 基于案件第 " + c.version + " 版");
     var box = $("draft-fields");
     box.textContent = "";
     c.form.fields.concat([{ name: "_opinion", label: "意见", type: "text", max_length: 2000 }]).forEach(function (f) {
@@ -146,6 +147,7 @@
     var draft = { key: newKey(), user: state.pkg.user, case_id: c.id, action: c.action, version: c.version,
       title: c.title, action_title: c.action_title, data: data, opinion: opinion,
       saved_at: new Date().toISOString(), status: "waiting" };
+    if (c.start) { draft.procedure = c.start.procedure; draft.subject_id = c.start.subject_id; }
     putDraft(draft).then(function () {
       $("form-card").hidden = true;
       editing = null;
@@ -235,7 +237,21 @@
     });
     $("photo-card").hidden = !(state.pkg.photo_cases || []).length;
     state.pkg.households.forEach(function (h) {
-      homes.appendChild(el("li", {}, h.head_name + " · " + h.masked_id + " · " + h.size + " 人 · " + h.village + " · " + h.status));
+      var li = el("li", { "class": "household", "data-household": h.id },
+        h.head_name + " · " + h.masked_id + " · " + h.size + " 人 · " + h.village + " · " + h.status);
+      (state.pkg.starts || []).forEach(function (s) {  // e.g. a monitoring alert: opens the case
+        if ((h.startable || []).indexOf(s.procedure) < 0) return;
+        var waiting = state.drafts.some(function (d) { return d.subject_id === h.id && d.procedure === s.procedure && d.status === "waiting"; });
+        if (waiting) { li.appendChild(el("div", { "class": "small" }, "已有待发送的" + s.action_title)); return; }
+        var start = el("button", { type: "button", "class": "btn btn-light start", "data-procedure": s.procedure }, s.action_title);
+        start.addEventListener("click", function () {
+          openForm({ id: null, start: { procedure: s.procedure, subject_id: h.id }, action: s.action, version: 0,
+            title: s.title + "：" + h.head_name, village: h.village, action_title: s.action_title,
+            form: s.form, forward: true }, null);
+        });
+        li.appendChild(start);
+      });
+      homes.appendChild(li);
     });
   }
   function when(iso) {  // the phone's own clock and time zone, as the helper reads it
@@ -327,7 +343,8 @@
     return fetch(app.dataset.drafts, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": state.token },
       body: JSON.stringify({ key: draft.key, case_id: draft.case_id, action: draft.action,
-        version: draft.version, data: draft.data, opinion: draft.opinion }) })
+        version: draft.version, data: draft.data, opinion: draft.opinion,
+        procedure: draft.procedure, subject_id: draft.subject_id }) })
       .then(function (response) { return answered(draft, response); });
   }
   function answered(draft, response) {
@@ -335,8 +352,13 @@
           var again = body.outcome === "duplicate" ? "（此前已收到，未重复办理）" : "";
           if (response.status === 200 && draft.type === "photo") {
             draft.status = "sent"; draft.reason = "已上传为证明材料" + again; draft.blob = null;
-          } else if (response.status === 200) { draft.status = "sent"; draft.reason = "已办理，案件进入第 " + body.version + " 版" + again; draft.changes = []; }
-          else if (response.status === 409) { draft.status = "returned"; draft.reason = body.message + "；案件现处于「" + body.state_title + "」，草稿未办理，内容仍保存在本机"; draft.changes = body.changes || []; }
+          } else if (response.status === 200) {
+            draft.status = "sent"; draft.changes = [];
+            draft.reason = (draft.procedure ? "已建立案件 " + body.case_id + "，" : "") + "已办理，案件进入第 " + body.version + " 版" + again;
+          } else if (response.status === 409) {
+            draft.status = "returned"; draft.changes = body.changes || [];
+            draft.reason = body.message + (body.state_title ? "；案件现处于「" + body.state_title + "」" : "") + "，草稿未办理，内容仍保存在本机";
+          }
           else if ([403, 404, 422].indexOf(response.status) >= 0) {
             var details = [];
             Object.keys(body.errors || {}).forEach(function (k) { details = details.concat(body.errors[k]); });
