@@ -3,7 +3,8 @@
 ``step_time_tallies`` holds, per procedure, China-time month of leaving, village path,
 state and duration bucket, how many stays ended (with their seconds and how many overran
 the step's time limit); it is filled from the existing trail here and kept by the engine
-from now on (workflow/cases/step_times.py).
+from now on (workflow/cases/step_times.py). Each case's ``state_entered_at`` is set to its
+last state-changing event's moment, as the engine now writes it.
 
 Revision ID: 0034
 Revises: 0033
@@ -40,6 +41,13 @@ def upgrade():
     # app context: the app's session reads the committed trail, the rows are written on
     # the migration's connection. An empty database has nothing to fill.
     bind = op.get_bind()
+    # Until now a move wrote ``state_entered_at`` a few microseconds before its event's
+    # ``at``; from now on both are one moment. Align the rows with the trail, so that a
+    # stay the engine ends from the row equals the one the trail gives.
+    op.execute("UPDATE cases SET state_entered_at = (SELECT max(e.at) FROM audit_events e "
+               "WHERE e.case_id = cases.id AND e.from_state <> e.to_state) "
+               "WHERE EXISTS (SELECT 1 FROM audit_events e WHERE e.case_id = cases.id "
+               "AND e.from_state <> e.to_state)")
     if bind.execute(sa.text("SELECT 1 FROM audit_events LIMIT 1")).first():
         from workflow.cases import step_times
         from workflow.extensions import db
