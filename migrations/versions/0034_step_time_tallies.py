@@ -1,7 +1,7 @@
 """step-time tallies: how long cases stayed in each step, per place and month
 
-``step_time_tallies`` holds, per procedure, China-time month of leaving, village path,
-state and duration bucket, how many stays ended (with their seconds and how many overran
+``step_time_tallies`` holds, per procedure, China-time month of leaving, place (the
+case's own and each above it), state and duration bucket, how many stays ended (with their seconds and how many overran
 the step's time limit); it is filled from the existing trail here and kept by the engine
 from now on (workflow/cases/step_times.py). Each case's ``state_entered_at`` is set to its
 last state-changing event's moment, as the engine now writes it.
@@ -31,11 +31,6 @@ def upgrade():
         sa.Column('seconds', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('procedure', 'month', 'jurisdiction_path', 'state', 'bucket'),
     )
-    if op.get_bind().dialect.name == 'postgresql':
-        # A place's month by path prefix, read from the index alone (see 0008).
-        op.execute("CREATE INDEX ix_step_time_tallies_prefix ON step_time_tallies "
-                   "(procedure, month, jurisdiction_path varchar_pattern_ops) "
-                   "INCLUDE (state, bucket, cases, over_limit, seconds)")
     # Stays that ended before this revision, from the trail, with the engine's own code
     # (``flask audit tallies --rebuild`` does the same). ``flask db upgrade`` runs in the
     # app context: the app's session reads the committed trail, the rows are written on
@@ -61,6 +56,4 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute("DROP INDEX IF EXISTS ix_step_time_tallies_prefix")
     op.drop_table('step_time_tallies')

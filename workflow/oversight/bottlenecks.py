@@ -79,7 +79,7 @@ def limit_text(definition: Definition, state: str) -> str:
 
 def by_step(definition: Definition, place: Jurisdiction, month: str) -> list[StepRow]:
     """One row per step: stays that ended in ``month`` under ``place``."""
-    found = step_times.stats(definition.key, place.path, month)
+    found = step_times.stats(definition.key, [place.path], month)
     return [StepRow(s, definition.state_title(s),
                     found.get((place.path, s), step_times.StepStats()),
                     limit_text(definition, s)) for s in steps(definition)]
@@ -91,8 +91,7 @@ def by_place(definition: Definition, place: Jurisdiction, month: str,
     below = children(place)
     if not below:
         return []
-    found = step_times.stats(definition.key, place.path, month, width=len(below[0].path),
-                             state=state)
+    found = step_times.stats(definition.key, [p.path for p in below], month, state=state)
     return [(p, found.get((p.path, state), step_times.StepStats())) for p in below]
 
 
