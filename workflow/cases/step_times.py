@@ -220,8 +220,9 @@ def from_trail() -> dict[Key, list[int]]:
     return totals
 
 
-def rebuild() -> int:
-    """Recompute every step-time tally from the audit events; committed. On PostgreSQL
+def rebuild(*, commit: bool = True) -> int:
+    """Recompute every step-time tally from the audit events (committed unless the
+    caller's transaction goes on: the archive import). On PostgreSQL
     the rows go in with COPY (an executemany of a million rows took minutes)."""
     totals = sorted(from_trail().items())
     db.session.execute(StepTimeTally.__table__.delete())
@@ -235,7 +236,8 @@ def rebuild() -> int:
         rows = [_row(key, *sums) for key, sums in totals]
         for start in range(0, len(rows), 5000):
             connection.execute(StepTimeTally.__table__.insert(), rows[start:start + 5000])
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return len(totals)
 
 
