@@ -188,14 +188,15 @@ def audit_seal(username: str | None) -> None:
 @audit_cli.command("tallies")
 @click.option("--rebuild", is_flag=True, help="recompute the tallies from the trail")
 def audit_tallies(rebuild: bool) -> None:
-    """Check the board tallies against the trail (exit non-zero on any difference), or
-    rebuild them after a bulk load."""
-    from workflow.cases import tallies
+    """Check the board tallies (state counts and step times) against the trail (exit
+    non-zero on any difference), or rebuild them after a bulk load."""
+    from workflow.cases import step_times, tallies
 
     if rebuild:
         click.echo(f"rebuilt {tallies.rebuild()} tally rows from the trail")
+        click.echo(f"rebuilt {step_times.rebuild()} step-time tally rows from the trail")
         return
-    differences = tallies.differences()
+    differences = tallies.differences() + step_times.differences()
     for line in differences:
         click.echo(line, err=True)
     click.echo(f"{len(differences)} differences between the tallies and the trail")

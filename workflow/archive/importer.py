@@ -27,6 +27,7 @@ from workflow.archive.operations import schema_revision
 from workflow.archive.tables import USER_COLUMNS, ArchiveError, decode, primary_key, rule, tables
 from workflow.audit import admin, keys
 from workflow.audit.models import ChainedEvent
+from workflow.cases import step_times
 from workflow.evidence.operations import storage_path
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
@@ -70,6 +71,7 @@ def import_archive(path: str, *, reseal: bool = False,
             ff.check_members(archive, manifest)
             _check_revision(manifest)
             counts, ids = _insert_all(archive, manifest)
+            step_times.rebuild(commit=False)  # not handed on: from the imported trail
             created = _store_files(archive, manifest)
             root = manifest["place"].get("path", "")
             if key is not None:

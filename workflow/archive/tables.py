@@ -86,6 +86,9 @@ RULES: dict[str, Rule] = {
     "problems": _path(),
     "policy_cards": _path(),  # 明白卡 printed: what each showed (digest), who printed it
     "delegations": _path(),  # 授权代办 of the county's places: its sign-offs name them
+    # Its rows sum stays over the places above the county too: recomputed from the
+    # imported trail by the importer instead.
+    "step_time_tallies": _skip("办理用时统计由接收方按审批留痕重新计算，不移交"),
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
     "jobs": _skip("后台任务只在本系统运行，不移交"),

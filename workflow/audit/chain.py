@@ -8,6 +8,7 @@ replaying the events (state, form data per step, co-signatures, signers, version
 direct UPDATE of ``cases.state`` or ``cases.data`` is reported too."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,15 +33,18 @@ MOVE_ACTION = "move_version"
 
 def new_event(case: Case, *, action: str, action_title: str, actor: User,
               assignment: RoleAssignment, level: str, from_state: str, to_state: str,
-              decision: str, opinion: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The values of ``case``'s next event, hashed onto its chain (nothing written)."""
+              decision: str, opinion: str, data: dict[str, Any],
+              at: dt.datetime | None = None) -> dict[str, Any]:
+    """The values of ``case``'s next event, hashed onto its chain (nothing written);
+    ``at`` defaults to now (a move passes the moment it writes as ``state_entered_at``,
+    so the row and the trail agree on when the case entered its state)."""
     values = {
         "case_id": case.id, "seq": case.event_count + 1, "action": action,
         "action_title": action_title, "actor_id": actor.id, "actor_name": actor.display_name,
         "role": assignment.role, "jurisdiction_code": assignment.jurisdiction.code,
         "jurisdiction_name": assignment.jurisdiction.name, "level": level,
         "from_state": from_state, "to_state": to_state, "decision": decision,
-        "opinion": opinion, "data": data, "at": clock.utcnow(),
+        "opinion": opinion, "data": data, "at": clock.utcnow() if at is None else at,
         "prev_hash": case.trail_head or GENESIS,
         # Signed on someone's behalf (授权代办): the assignment is theirs (cases/substitutes).
         "on_behalf_of_id": getattr(assignment, "principal_id", None),

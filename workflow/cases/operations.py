@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow import clock
 from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
-from workflow.cases import deadlines, substitutes, tallies
+from workflow.cases import deadlines, step_times, substitutes, tallies
 from workflow.cases.applied import event_data
 from workflow.cases.context import Context, SubjectContext, load_subject, subject_model
 from workflow.cases.models import Case
@@ -107,7 +107,7 @@ def create_cases(procedure: str, subject_ids: list[int], actor: User, *,
         events = [new_event(case, action="create", action_title="发起", actor=actor,
                             assignment=starter, level=starter.jurisdiction.level,
                             from_state="", to_state=definition.initial, decision="agree",
-                            opinion="", data=event_data({}, ctx.records()))
+                            opinion="", data=event_data({}, ctx.records()), at=now)
                   for case, starter, ctx in zip(cases, starters, contexts, strict=True)]
         insert_events(events)
         tallies.record((case, "", definition.initial, event["at"])
@@ -189,6 +189,9 @@ def perform_many(sign_offs: list[SignOff], actor: User) -> list[Case]:
 def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
     """Flush the session, UPDATE each case (version-guarded), INSERT the events, commit;
     all or nothing. The case objects then hold their new values."""
+    # When each case entered the state it may now leave, read before the UPDATE below
+    # overwrites the row (the step-time tallies measure the stay from it).
+    entered = [case.state_entered_at for case in cases]
     try:
         db.session.flush()  # whatever the effects changed in the register and notices
         rows = [{**changes, "_id": case.id, "_version": case.version}
@@ -203,6 +206,9 @@ def _write(cases: list[Case], results: list[tuple[dict, dict]]) -> None:
         insert_events([event for _, event in results])
         tallies.record((case, event["from_state"], event["to_state"], event["at"])
                        for case, (_, event) in zip(cases, results, strict=True))
+        step_times.record((case, event["from_state"], event["to_state"], began, event["at"])
+                          for case, began, (_, event) in zip(cases, entered, results,
+                                                             strict=True))
         for hook in AFTER_EVENTS:
             hook(cases, [event for _, event in results])
         db.session.commit()
@@ -327,7 +333,8 @@ def _decide(case: Case, action_name: str, actor: User, version: int | None, opin
     event = new_event(case, action=action.name, action_title=action.title, actor=actor,
                       assignment=assignment, level=level, from_state=from_state,
                       to_state=to_state, decision=action.decision, opinion=opinion,
-                      data=event_data(values, ctx.records()))
+                      data=event_data(values, ctx.records()),
+                      at=now if to_state != from_state else None)
     changes.update(trail_head=event["hash"], event_count=event["seq"])
     return changes, event
 

@@ -283,5 +283,8 @@ def monthly_report() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    from workflow.oversight import bottleneck_views  # 办理用时（堵点）: routes on ``oversight``
+
     app.register_blueprint(oversight)
+    bottleneck_views.init_app(app)
 
