@@ -2,13 +2,13 @@
 outdated when checked) and who printed it
 
 Revision ID: 0036
-Revises: 0033
+Revises: 0034
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0036'
-down_revision = '0033'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tests.factories import GOOD_APPRAISAL, GOOD_CONSENT, GOOD_SURVEY, Api, make_household
 from workflow import clock
 from workflow.audit.chain import verify
-from workflow.cases import moving, tallies
+from workflow.cases import moving, step_times, tallies
 from workflow.cases.models import Case
 from workflow.engine.definitions import build, load_catalog
 from workflow.engine.errors import DefinitionError
@@ -145,7 +145,7 @@ def test_dry_run_move_verify_and_go_on_along_the_new_path(app, apis, world, requ
 
     checked, problems = verify()
     assert checked == 12 and problems == [], [str(p) for p in problems]
-    assert tallies.differences() == []
+    assert tallies.differences() == [] and step_times.differences() == []
     assert moving.move("household_exit", world.users["admin"]).moved == 0  # each moves once
 
     # On along the new path: the renamed step, the township's new 乡镇备案.
@@ -156,6 +156,7 @@ def test_dry_run_move_verify_and_go_on_along_the_new_path(app, apis, world, requ
     response = apis["township"].act(township, "township_file")
     assert response.get_json()["state"] == "county_approval", response.get_json()
     assert verify()[1] == []
+    assert tallies.differences() == [] and step_times.differences() == []
 
 
 def test_a_version_changed_behind_the_trail_is_reported(app, apis, world, request):

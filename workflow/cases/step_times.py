@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workflow.audit.chain import MOVE_ACTION
 from workflow.audit.models import AuditEvent
 from workflow.calendar import workdays
 from workflow.cases.models import Case
@@ -202,7 +203,10 @@ def from_trail() -> dict[Key, list[int]]:
                     AuditEvent.at, Case.procedure, Case.jurisdiction_path,
                     Case.definition_version)
              .join(Case, Case.id == AuditEvent.case_id)
-             .where(AuditEvent.from_state != AuditEvent.to_state)
+             # A move to a new definition version (cases/moving.py) renames the step
+             # the case is in without ending its stay there.
+             .where(AuditEvent.from_state != AuditEvent.to_state,
+                    AuditEvent.action != MOVE_ACTION)
              .order_by(AuditEvent.case_id, AuditEvent.seq))
     totals: dict[Key, list[int]] = {}
     calendar = _Calendar()
