@@ -60,7 +60,9 @@ def facts(household: Household, year: int) -> dict[str, Any]:
     payments = db.session.execute(select(SubsidyPayment).where(
         SubsidyPayment.household_id == household.id).order_by(SubsidyPayment.paid_on)
     ).scalars().all()
-    income = household.income_for(year) or household.income_for(year - 1)
+    # The latest income the register holds up to the card's year (核算 is yearly).
+    income = max((r for r in household.incomes if r.year <= year), key=lambda r: r.year,
+                 default=None)
     members = [m for m in household.members if m.removed_on is None]
     by_kind: dict[str, Decimal] = {}
     for m in measures:
