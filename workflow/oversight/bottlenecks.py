@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
 from workflow import clock
+from workflow.audit.chain import MOVE_ACTION
 from workflow.audit.models import AuditEvent
 from workflow.cases import step_times
 from workflow.cases.models import Case
@@ -126,7 +127,7 @@ def slow_cases(definition: Definition, place: Jurisdiction, month: str, state: s
     left, before = aliased(AuditEvent), aliased(AuditEvent)
     entered = (select(func.max(before.at))
                .where(before.case_id == left.case_id, before.seq < left.seq,
-                      before.from_state != before.to_state)
+                      before.from_state != before.to_state, before.action != MOVE_ACTION)
                .correlate(left).scalar_subquery())
     if db.session.get_bind().dialect.name == "postgresql":
         # A few thousand index probes: JIT compiling them cost 70 ms of a 160 ms query.
@@ -138,6 +139,7 @@ def slow_cases(definition: Definition, place: Jurisdiction, month: str, state: s
         .where(Case.procedure == definition.key,
                Case.jurisdiction_path.startswith(place.path, autoescape=True),
                left.from_state == state, left.to_state != state,
+               left.action != MOVE_ACTION,  # a version move renames, it does not end a stay
                left.at >= start, left.at < end)
         .limit(MAX_SCANNED + 1)).all()
     names = dict(db.session.execute(select(Jurisdiction.path, Jurisdiction.name).where(
