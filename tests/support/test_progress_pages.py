@@ -33,3 +33,24 @@ def test_a_helper_enters_through_the_form_and_the_board_marks_it(as_user, world)
     assert "偏岭镇" in county.get_data(as_text=True)
     assert as_user("other_clerk").get(url).status_code == 404
     assert helper.get("/progress/board?month=2020-13").status_code == 302
+
+
+def test_the_monthly_report_prints_the_progress_figures(client, world):
+    from tests.documents.helpers import pdf_text
+    from tests.factories import Api
+    from tests.support.test_progress import enter
+    from workflow.engine import store
+    from workflow.oversight.export_jobs import report_pdf
+
+    on("2020-06-15")
+    helper = Api(client, "helper")
+    enter(helper, world.households[0].id, 6, "15000")
+    enter(helper, world.households[1].id, 6, "2000")
+    data, _ = report_pdf(store.current("household_exit"), world.places["county"], "2020-06")
+    lines = pdf_text(data, layout=True).splitlines()
+    start = next(i for i, t in enumerate(lines) if "帮扶进展（2020-06" in t)
+    assert "本月达标" in lines[start + 1]
+    row = next(t for t in lines[start:] if t.strip().startswith("偏岭镇"))
+    assert row.split()[1:3] == ["1", "1"]  # one below the line, one reaching it
+    assert any("已脱贫但低于质量目标的农户" in t for t in lines[start:])
+    assert any("第 2 季度" in t and "进行中" in t for t in lines[start:])
