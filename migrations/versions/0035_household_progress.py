@@ -42,8 +42,11 @@ def upgrade():
     with op.batch_alter_table('household_progress') as batch:
         batch.create_index(batch.f('ix_household_progress_jurisdiction_path'),
                            ['jurisdiction_path'])
-        batch.create_index('ix_household_progress_village_month',
-                           ['village_id', 'year', 'month'])
+        # A month's entries under a place: on PostgreSQL varchar_pattern_ops, so the
+        # LIKE prefix is served (see 0007; a seq scan of 1.2 million rows took 100 ms).
+        batch.create_index('ix_household_progress_month_path',
+                           ['year', 'month', 'jurisdiction_path'],
+                           postgresql_ops={'jurisdiction_path': 'varchar_pattern_ops'})
     op.create_table(
         'progress_tallies',
         sa.Column('year', sa.Integer(), nullable=False),

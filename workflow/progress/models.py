@@ -31,8 +31,11 @@ OUT = ("out", "out_below_bar")
 class HouseholdProgress(db.Model):
     __tablename__ = "household_progress"
     __table_args__ = (db.UniqueConstraint("household_id", "year", "month"),
-                      db.Index("ix_household_progress_village_month",
-                               "village_id", "year", "month"))
+                      # A month's entries under a place (the drill-down): on PostgreSQL
+                      # varchar_pattern_ops, so the LIKE prefix is served (see 0007).
+                      db.Index("ix_household_progress_month_path", "year", "month",
+                               "jurisdiction_path",
+                               postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"}))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
