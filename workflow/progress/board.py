@@ -47,11 +47,21 @@ def month_board(user: User | None, place: Jurisdiction, year: int, month: int) -
     places, width = _rows(place)
     counts = tallies.by_place(place.path, width, year, [month],
                               _scope(ProgressTally.jurisdiction_path, user))
-    key = func.substr(Household.jurisdiction_path, 1, width)
-    registered = dict(db.session.execute(
-        select(key, func.count()).where(
-            Household.jurisdiction_path.startswith(place.path, autoescape=True),
-            _scope(Household.jurisdiction_path, user)).group_by(key)).all())
+    # Households per village (an index-only scan of households.village_id), summed into
+    # the rows in Python: grouping the register by a path prefix read every row.
+    villages = dict(db.session.execute(select(Jurisdiction.id, Jurisdiction.path).where(
+        Jurisdiction.path.startswith(place.path, autoescape=True),
+        _scope(Jurisdiction.path, user))).all())
+    registered: dict[str, int] = {}
+    for village_id, n in db.session.execute(
+            select(Household.village_id, func.count()).where(
+                Household.village_id.in_(select(Jurisdiction.id).where(
+                    Jurisdiction.path.startswith(place.path, autoescape=True),
+                    _scope(Jurisdiction.path, user))))
+            .group_by(Household.village_id)):
+        path = villages.get(village_id)
+        if path:
+            registered[path[:width]] = registered.get(path[:width], 0) + n
     rows = []
     for p in places:
         row = {"code": p.code, "name": p.name, "level": p.level}
