@@ -161,3 +161,27 @@ def test_support_measures_are_seeded_on_a_sound_register_trail(lines):
     assert db.session.query(SupportMeasure).count() > 0
     assert any("帮扶措施" in line for line in lines)
     assert register.verify()[1] == []
+
+
+def test_monthly_progress_is_seeded_with_the_plans_targets(lines):
+    from workflow.audit import register
+    from workflow.progress import tallies
+    from workflow.progress.board import month_board, quarters
+    from workflow.progress.models import HouseholdProgress
+
+    entries = db.session.query(HouseholdProgress).all()
+    today = clock.today()
+    assert len({e.month for e in entries}) == min(4, today.month)
+    assert {e.category for e in entries} >= {"below", "out", "out_below_bar"}
+    if today.month > 1:  # the first seeded month's households have reached the line
+        assert any(e.category == "reached" for e in entries)
+    assert tallies.differences() == [] and register.verify()[1] == []
+    from workflow.jurisdictions.models import Jurisdiction
+
+    city = db.session.execute(db.select(Jurisdiction).where(
+        Jurisdiction.code == "210300")).scalar_one()
+    board = month_board(None, city, today.year, today.month)
+    assert board["total"]["entered"] == len([e for e in entries if e.month == today.month])
+    tracked = quarters(None, city, today.year)["rows"]
+    assert tracked[-1]["target_households"] == 3482 and tracked[-1]["target_people"] == 7979
+    assert any("帮扶进展" in line for line in lines)

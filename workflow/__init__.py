@@ -90,6 +90,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow import support
 
     support.init_app(app)  # 帮扶措施, coverage rules, /support/board and their API
+    from workflow import progress
+
+    progress.init_app(app)  # 帮扶进展: monthly entries, /progress/board, quarters, API
     from workflow.problems import views as problem_views
 
     problem_views.init_app(app)  # 问题排查整改: /problems 台账, 问题登记, from findings, API

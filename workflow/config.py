@@ -126,6 +126,13 @@ class Config:
     # Support coverage: the employment rule's working age, in years (16 to 60 inclusive).
     SUPPORT_WORKING_AGE_MIN = 16
     SUPPORT_WORKING_AGE_MAX = 60
+    # 帮扶进展 (workflow/progress): the quality bar households out of poverty are tracked
+    # against per quarter (Anshan: 5,000 yuan per person), the households and people the
+    # tracking aims to lift (per place; the demo seeds Anshan's 3,482 / 7,979), and the
+    # days after a quarter's end during which its months may still be entered.
+    PROGRESS_QUALITY_BAR = 5000
+    PROGRESS_QUALITY_TARGETS = {"households": {}, "people": {}}
+    PROGRESS_CLOSE_DAYS = 5
     BOARD_TARGETS = {"household_exit": {"210300": 753}}
     # Cumulative share of villages out by year, per place (庄河市: 20 % / 70 % / 100 %).
     VILLAGE_EXIT_TARGETS = {"210283": {2018: 20, 2019: 70, 2020: 100}}

@@ -2,13 +2,13 @@
 outdated when checked) and who printed it
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0036'
-down_revision = '0034'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 

@@ -59,6 +59,8 @@ RULES: dict[str, Rule] = {
     "income_records": _parent("household_id", "households"),
     "monitoring_records": _parent("household_id", "households"),
     "support_measures": _path(),
+    "household_progress": _path(),  # 帮扶进展: each household's months
+    "progress_tallies": _path(),
     "audit_events": _parent("case_id", "cases"),
     "attachments": _parent("case_id", "cases"),
     "notices": _parent("case_id", "cases"),

@@ -28,6 +28,7 @@ from workflow.cases.operations import create_case, perform
 from workflow.demo.houses import STOPS as HOUSE_STOPS
 from workflow.demo.houses import seed_houses
 from workflow.demo.people import People, make_household, survey_values
+from workflow.demo.progress import seed_progress
 from workflow.demo.projects import seed_projects
 from workflow.demo.support import seed_support
 from workflow.demo.villages import seed_monitoring, seed_village_exit
@@ -350,12 +351,15 @@ def seed(households: int = 50) -> list[str]:
         clock.reset()
     zhuanghe = seed_zhuanghe(staff, people)  # after Xiuyan's: its random draws stay the same
     measures = seed_support(staff.actor, register)  # draws nothing random
+    progress = seed_progress(staff.actor, register)  # nor this
     return _report(staff, register) + zhuanghe + [
         f"危房改造案件 / {HOUSE_PROCEDURE} cases: {renovations}",
         f"扶贫项目 / projects: {projects}（资金来源：岫岩县 1500 万元、台安县 1000 万元）",
         f"贫困村退出 / village_exit: 案件 {village_case}（待乡镇核查）",
         f"防返贫监测 / monitoring_entry: 案件 {monitoring_case}（待入户核实）",
         f"帮扶措施 / support measures: {measures} 条（/support/board）",
+        f"帮扶进展 / monthly progress: {progress} 条（/progress/board；质量目标跟踪：鞍山市 "
+        "3,482 户、7,979 人）",
         f"参数设置 / settings: {settings_count} 项（贫困线、监测标准至今年；2021 年后除监测标准"
         "外为演示数值）"]
 

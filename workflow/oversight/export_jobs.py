@@ -57,6 +57,7 @@ def report_pdf(definition, place, month: str) -> tuple[bytes, str]:
     from workflow.oversight import boards
     from workflow.oversight import staged as staged_targets
     from workflow.oversight.exports import report_columns, report_table
+    from workflow.progress.board import report as progress_report
 
     rows = boards.monthly_report(definition, place, month)
     target = boards.target_of(definition, place, int(month[:4]))
@@ -67,6 +68,10 @@ def report_pdf(definition, place, month: str) -> tuple[bytes, str]:
                       header_pt=header_pt, target=target,
                       staged=staged_targets.staged(place, month)
                       if definition.key == "village_exit" else None,
+                      # 帮扶进展 (the month's board and the year's quarters) with the
+                      # household exits: the place was checked against the user's scope.
+                      progress=progress_report(None, place, month)
+                      if definition.key == "household_exit" else None,
                       printed_on=chinese_date(clock.today()))
     return data, f"{definition.title}月报告-{month}.pdf"
 

@@ -19,6 +19,8 @@ NATIONAL_THRESHOLD = "国家 2021 年防止返贫监测范围（人均纯收入 
 # Demo values, not official ones: after 2020 the line rises 100 yuan a year from the
 # 2020 standard, the monitoring threshold 300 yuan a year from the national 6,000.
 LINE_STEP, THRESHOLD_2021, THRESHOLD_STEP = 100, 6000, 300
+ANSHAN, ANSHAN_PLAN = "210300", "鞍山市脱贫攻坚实施方案（3,482 户 7,979 人），演示数据"
+ANSHAN_BELOW_BAR = (3482, 7979)
 
 
 def seed_settings(actor: User) -> int:
@@ -43,4 +45,11 @@ def seed_settings(actor: User) -> int:
                            THRESHOLD_2021 + THRESHOLD_STEP * (year - 2021), DEMO, DEMO))
     for key, year, value, document, reason in values:
         set_setting(actor, key, value, year=year, document=document, reason=reason)
-    return len(values)
+    # The Anshan plan's households and people out of poverty but under 5,000 yuan, as the
+    # city's targets of the quarterly quality tracking (帮扶进展) this year.
+    targets = (("progress_quality_target.households", ANSHAN_BELOW_BAR[0]),
+               ("progress_quality_target.people", ANSHAN_BELOW_BAR[1]))
+    for key, value in targets:
+        set_setting(actor, key, value, year=this_year, place=ANSHAN, document=ANSHAN_PLAN,
+                    reason="已脱贫但人均纯收入低于 5000 元的户数、人数（季调度、季报告）")
+    return len(values) + len(targets)

@@ -22,7 +22,8 @@ STRICTER = {"higher", "lower", "none"}
 REQUIRED = ("title", "unit", "kind", "basis", "place", "stricter", "default")
 PART = re.compile(r"<([a-z_]+)>")
 # Labels of the parts that appear in titles ({grade}, {method}, ...).
-PART_LABELS = {"method": {"repair": "修缮加固", "rebuild": "拆除重建", "new_build": "新建"}}
+PART_LABELS = {"method": {"repair": "修缮加固", "rebuild": "拆除重建", "new_build": "新建"},
+               "what": {"households": "户数", "people": "人数"}}
 KEYS_FILE = Path(__file__).with_name("keys.yaml")
 
 
