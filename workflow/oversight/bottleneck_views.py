@@ -15,7 +15,7 @@ from workflow.engine.errors import Invalid, NotFound, WorkflowError
 from workflow.extensions import csrf
 from workflow.jurisdictions.scope import place_by_code
 from workflow.oversight import bottlenecks
-from workflow.oversight.views import oversight
+from workflow.oversight.blueprint import oversight
 
 bottlenecks_api = Blueprint("bottlenecks_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bottlenecks_api)

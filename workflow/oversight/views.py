@@ -6,7 +6,6 @@ import io
 import re
 
 from flask import (
-    Blueprint,
     Flask,
     abort,
     current_app,
@@ -38,6 +37,7 @@ from workflow.jobs import queue
 from workflow.jurisdictions.scope import filter_places, place_by_code, scope_filter
 from workflow.oversight import boards, export_jobs
 from workflow.oversight import staged as staged_targets
+from workflow.oversight.blueprint import oversight
 from workflow.oversight.exports import (
     MAX_CASES,
     report_table,
@@ -51,7 +51,6 @@ from workflow.oversight.rules import RULES
 from workflow.oversight.search import cases_of_person
 from workflow.spreadsheets import append_row
 
-oversight = Blueprint("oversight", __name__)
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -274,12 +273,43 @@ def monthly_report() -> Response:
         for line in figures.lines:
             append_row(sheet, [f"{line.year} 年底", line.target, line.needed, line.out,
                                line.villages, line.share, line.status(figures.as_of)])
+    if definition.key == "household_exit":
+        _progress_rows(sheet, place, month)
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
     return send_file(out, as_attachment=True,
                      download_name=f"{definition.title}月报告-{month}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+PROGRESS_COLUMNS = {"below": "未达标", "reached": "本月达标", "above": "此前已达标",
+                    "out_all": "已脱贫", "out_below_bar": "其中低于质量目标",
+                    "entered": "已录入", "not_entered": "未录入"}
+
+
+def _progress_rows(sheet, place, month: str) -> None:
+    """帮扶进展 in the Excel 月报告, as in its PDF: the month's board and the quarters."""
+    from workflow.progress.board import report as progress_report
+
+    progress = progress_report(None, place, month)
+    board, quarters = progress["board"], progress["quarters"]
+    append_row(sheet, [])
+    append_row(sheet, [f"帮扶进展（{month}，按帮扶责任人每月录入的本年累计人均纯收入）"])
+    append_row(sheet, ["地区", *PROGRESS_COLUMNS.values()])
+    for row in [*board["rows"], {**board["total"], "name": "合计"}]:
+        append_row(sheet, [row["name"], *[row[k] for k in PROGRESS_COLUMNS]])
+    append_row(sheet, [])
+    append_row(sheet, [f"已脱贫但低于质量目标的农户（{progress['year']} 年季度跟踪，质量目标 "
+                       f"{quarters['bar']:,} 元/人）"])
+    append_row(sheet, ["季度", "统计月份", "已脱贫户", "已脱贫人", "低于质量目标户",
+                       "低于质量目标人", "目标户", "目标人", "已提升户数", "完成比例（%）", "状态"])
+    for q in quarters["rows"]:
+        append_row(sheet, [f"第 {q['quarter']} 季度", f"{progress['year']}-{q['month']:02d}",
+                           q["out_households"], q["out_people"], q["below_households"],
+                           q["below_people"], q["target_households"], q["target_people"],
+                           q["lifted_households"], q["share"],
+                           "已结束" if q["closed"] else "进行中"])
 
 
 def init_app(app: Flask) -> None:

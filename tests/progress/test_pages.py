@@ -3,7 +3,7 @@ way: a helper enters a month through the form (CSRF), a bad figure is shown besi
 field, the board marks 本月达标 and lists the village's households, a stranger gets 404."""
 from __future__ import annotations
 
-from tests.support.test_progress import on
+from tests.progress.test_progress import on
 from tests.web.test_pages import csrf
 
 
@@ -38,7 +38,7 @@ def test_a_helper_enters_through_the_form_and_the_board_marks_it(as_user, world)
 def test_the_monthly_report_prints_the_progress_figures(client, world):
     from tests.documents.helpers import pdf_text
     from tests.factories import Api
-    from tests.support.test_progress import enter
+    from tests.progress.test_progress import enter
     from workflow.engine import store
     from workflow.oversight.export_jobs import report_pdf
 
@@ -54,3 +54,27 @@ def test_the_monthly_report_prints_the_progress_figures(client, world):
     assert row.split()[1:3] == ["1", "1"]  # one below the line, one reaching it
     assert any("已脱贫但低于质量目标的农户" in t for t in lines[start:])
     assert any("第 2 季度" in t and "进行中" in t for t in lines[start:])
+
+
+def test_the_excel_monthly_report_carries_the_same_progress_figures(client, world, as_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.factories import Api
+    from tests.progress.test_progress import enter
+
+    on("2020-06-15")
+    helper = Api(client, "helper")
+    enter(helper, world.households[0].id, 6, "15000")
+    enter(helper, world.households[1].id, 6, "2000")
+    response = as_user("county").get(
+        "/boards/report.xlsx?procedure=household_exit&place=210323&month=2020-06")
+    assert response.status_code == 200
+    rows = [[c for c in r if c is not None] for r in
+            load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r and str(r[0]).startswith("帮扶进展（2020-06"))
+    assert rows[start + 1][:3] == ["地区", "未达标", "本月达标"]
+    town = next(r for r in rows[start:] if r and r[0] == "偏岭镇")
+    assert town[1:3] == [1, 1]  # one below the line, one reaching it, as in the PDF
+    assert any(r and r[0] == "第 2 季度" and r[-1] == "进行中" for r in rows[start:])
