@@ -81,3 +81,25 @@ def test_a_village_prints_its_cards_as_one_pdf_from_the_queue(app, world, job_wo
     text = pdf_text(data)
     assert pdf_pages(data) == 2 and "王建国" in text and "张喆" in text
     assert len(db.session.execute(db.select(PolicyCard)).scalars().all()) == 2
+
+
+def test_the_helpers_work_phone_is_printed_once_given(app, client, world):
+    from tests.documents.helpers import browser
+
+    helper = browser(app, "helper")
+    token = csrf_of(helper, "/account")
+    wrong = helper.post("/account/phone", data={"csrf_token": token, "phone": "12345"})
+    assert wrong.status_code == 422
+    assert "「工作电话」格式不正确" in wrong.get_data(as_text=True)
+    saved = helper.post("/account/phone", data={"csrf_token": token, "phone": "138 1234 5678"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert world.users["helper"].phone == "13812345678"
+    measure(Api(client, "helper"), world.households[0].id)
+    text = pdf_text(fetch_pdf(Api(client, "clerk"),
+                              f"/households/{world.households[0].id}/card.pdf"))
+    assert "孙帮扶（13812345678）" in text
+    cleared = helper.post("/account/phone", data={"csrf_token": token, "phone": ""})
+    assert cleared.status_code == 302
+    db.session.expire_all()
+    assert world.users["helper"].phone is None

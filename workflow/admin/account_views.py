@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from workflow.admin import account as ops
 from workflow.auth import passwords, sessions
 from workflow.engine.errors import WorkflowError
+from workflow.extensions import db
 from workflow.notifications import operations as notification_ops
 from workflow.ops import LIGHT_ENDPOINTS
 
@@ -64,6 +65,20 @@ def password():
     sessions.start(user)  # every session ended with the old password; this one goes on
     flash("密码已修改；其他设备上的登录和 API 令牌已失效", "success")
     return redirect(url_for("cases.todo"))
+
+
+@account.post("/account/phone")
+@login_required
+def phone() -> Response | tuple[str, int]:
+    """The user's work phone: saved, cleared when empty, else the page again with the
+    error beside the field (nothing saved)."""
+    try:
+        saved = ops.set_phone(current_user, request.form.get("phone", ""))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return account_page(exc.errors, 422)
+    flash("工作电话已保存" if saved else "已清除工作电话", "success")
+    return redirect(url_for("account.show") + "#work-phone")
 
 
 @account.post("/account/sessions/<int:session_id>/end")

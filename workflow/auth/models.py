@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(db.String(64))
     # Where the daily digest of unread notifications goes (set by the user on 我的账号).
     email: Mapped[str | None] = mapped_column(db.String(254))
+    # A work phone the user gives on 我的账号 (a helper's is printed on the 明白卡).
+    phone: Mapped[str | None] = mapped_column(db.String(20))
     password_hash: Mapped[str] = mapped_column(db.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every browser session's user id (get_id): bumping it ends all of the user's

@@ -42,15 +42,18 @@ def _measures(household: Household, year: int) -> list[SupportMeasure]:
 
 
 def _helpers(measures: list[SupportMeasure], village_path: str) -> list[str]:
-    """帮扶责任人: the helpers who entered this year's measures, else the village's."""
+    """帮扶责任人: the helpers who entered this year's measures, else the village's, each
+    with the work phone they gave."""
     ids = {m.entered_by_id for m in measures}
-    query = (select(User.display_name).join(RoleAssignment, RoleAssignment.user_id == User.id)
+    query = (select(User.display_name, User.phone)
+             .join(RoleAssignment, RoleAssignment.user_id == User.id)
              .where(RoleAssignment.role == "helper", User.active.is_(True)))
-    named = db.session.execute(query.where(User.id.in_(ids))).scalars().all() if ids else []
+    named = db.session.execute(query.where(User.id.in_(ids))).all() if ids else []
     if not named:
-        named = db.session.execute(query.join(RoleAssignment.jurisdiction).where(
-            RoleAssignment.jurisdiction.has(path=village_path))).scalars().all()
-    return sorted(set(named))
+        named = db.session.execute(query.where(
+            RoleAssignment.jurisdiction.has(path=village_path))).all()
+    # With the work phone each helper gave on 我的账号, if any.
+    return sorted({f"{name}（{phone}）" if phone else name for name, phone in named})
 
 
 def facts(household: Household, year: int) -> dict[str, Any]:
