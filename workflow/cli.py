@@ -188,15 +188,18 @@ def audit_seal(username: str | None) -> None:
 @audit_cli.command("tallies")
 @click.option("--rebuild", is_flag=True, help="recompute the tallies from the trail")
 def audit_tallies(rebuild: bool) -> None:
-    """Check the board tallies (state counts and step times) against the trail (exit
-    non-zero on any difference), or rebuild them after a bulk load."""
+    """Check the board tallies (state counts, step times, 帮扶进展) against the trail and
+    the entries (exit non-zero on any difference), or rebuild them after a bulk load."""
     from workflow.cases import step_times, tallies
+    from workflow.progress import tallies as progress_tallies
 
     if rebuild:
         click.echo(f"rebuilt {tallies.rebuild()} tally rows from the trail")
         click.echo(f"rebuilt {step_times.rebuild()} step-time tally rows from the trail")
+        click.echo(f"rebuilt {progress_tallies.rebuild()} progress tally rows from the entries")
         return
-    differences = tallies.differences() + step_times.differences()
+    differences = (tallies.differences() + step_times.differences()
+                   + progress_tallies.differences())
     for line in differences:
         click.echo(line, err=True)
     click.echo(f"{len(differences)} differences between the tallies and the trail")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.audit.test_verify import run_verify, tamper
 from tests.factories import Api
@@ -122,6 +122,14 @@ def test_the_board_equals_a_direct_count(client, world):
     assert body["total"]["registered"] == 3 and body["total"]["not_entered"] == 0
     assert tallies.differences() == []
     assert tallies.rebuild() > 0 and tallies.differences() == []
+    runner = client.application.test_cli_runner()
+    assert runner.invoke(args=["audit", "tallies"]).exit_code == 0
+    db.session.execute(text("UPDATE progress_tallies SET households = households + 1"))
+    db.session.commit()
+    tampered = runner.invoke(args=["audit", "tallies"])
+    assert tampered.exit_code == 1 and "进展记录" in tampered.output
+    assert runner.invoke(args=["audit", "tallies", "--rebuild"]).exit_code == 0
+    assert runner.invoke(args=["audit", "tallies"]).exit_code == 0
 
 
 def test_another_township_neither_sees_nor_enters(client, world):
