@@ -103,3 +103,21 @@ def test_the_helpers_work_phone_is_printed_once_given(app, client, world):
     assert cleared.status_code == 302
     db.session.expire_all()
     assert world.users["helper"].phone is None
+
+
+def test_the_card_shows_the_income_so_far_and_dates_with_a_new_month(client, world):
+    from tests.progress.test_progress import on
+
+    on("2020-06-15")
+    helper, clerk = Api(client, "helper"), Api(client, "clerk")
+    household = world.households[0]
+    entered = helper.post(f"/api/v1/households/{household.id}/progress",
+                          json={"year": 2020, "month": 6, "income_to_date": "9000"})
+    assert entered.status_code in (200, 201), entered.get_json()
+    text = pdf_text(fetch_pdf(clerk, f"/households/{household.id}/card.pdf"))
+    assert "截至 2020 年 6 月 9,000.00 元" in text and "3,000.00 元" in text
+    code = CODE.search(text).group(1)
+    on("2020-07-15")
+    helper.post(f"/api/v1/households/{household.id}/progress",
+                json={"year": 2020, "month": 7, "income_to_date": "10500"})
+    assert verdict(client, household.id, code) == "outdated"

@@ -23,6 +23,7 @@ from workflow.documents import verify
 from workflow.documents.content import chinese_date, places_of
 from workflow.extensions import db
 from workflow.housing.models import SubsidyPayment
+from workflow.progress.models import HouseholdProgress
 from workflow.registry.models import INCOME_KINDS, Household
 from workflow.support.catalog import catalog
 from workflow.support.models import SupportMeasure
@@ -67,6 +68,10 @@ def facts(household: Household, year: int) -> dict[str, Any]:
     income = max((r for r in household.incomes if r.year <= year), key=lambda r: r.year,
                  default=None)
     members = [m for m in household.members if m.removed_on is None]
+    # 帮扶进展: the helper's latest monthly entry of the year (income so far this year).
+    latest = db.session.execute(select(HouseholdProgress).where(
+        HouseholdProgress.household_id == household.id, HouseholdProgress.year == year)
+        .order_by(HouseholdProgress.month.desc())).scalars().first()
     by_kind: dict[str, Decimal] = {}
     for m in measures:
         by_kind[cat.kinds[m.kind]] = by_kind.get(cat.kinds[m.kind], Decimal(0)) + m.amount
@@ -93,6 +98,9 @@ def facts(household: Household, year: int) -> dict[str, Any]:
         "policies": policies,
         "policy_total": _money(sum((m.amount for m in measures), Decimal(0))
                                + sum((p.amount for p in payments), Decimal(0))),
+        "progress": None if latest is None else {
+            "month": latest.month, "income_to_date": _money(latest.income_to_date),
+            "per_capita": _money(latest.per_capita)},
         "income": None if income is None else {
             "year": income.year, "total": _money(income.total),
             "per_capita": _money(income.per_capita),
