@@ -12,7 +12,8 @@ from workflow.settings.demo import DEMO, seed_settings
 def test_lines_to_this_year_on_the_trail_and_marked_after_2020(world, city_admin):
     this_year = clock.today().year
     count = seed_settings(city_admin)
-    assert count == (this_year - 2016 + 1) + (this_year - 2021 + 1)
+    # lines, monitoring thresholds, and the city's two 帮扶进展 quality targets
+    assert count == (this_year - 2016 + 1) + (this_year - 2021 + 1) + 2
     for year in range(2016, this_year + 1):
         line = lookup("poverty_line", place=world.places["v1"], year=year)
         assert line is not None and line.source != "系统默认值"
