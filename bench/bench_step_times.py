@@ -29,7 +29,7 @@ from sqlalchemy import select, text  # noqa: E402
 
 from workflow import create_app  # noqa: E402
 from workflow.auth.models import RoleAssignment  # noqa: E402
-from workflow.cases import step_times, tallies  # noqa: E402
+from workflow.cases import step_stays, step_times, tallies  # noqa: E402
 from workflow.engine import store  # noqa: E402
 from workflow.extensions import db, rebuild_schema  # noqa: E402
 
@@ -145,6 +145,8 @@ def main() -> None:
             codes = {name: place.code for name, (_, place) in users.items()}
         results["step_time_rows"] = db.session.execute(
             select(db.func.count()).select_from(step_times.StepTimeTally)).scalar_one()
+        results["step_stay_rows"] = db.session.execute(
+            select(db.func.count()).select_from(step_stays.StepStay)).scalar_one()
     q = f"procedure=household_exit&month={args.month}"
     pages = {
         "city": [f"/boards/steps?place={codes['city']}&{q}",

@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
     # Its rows sum stays over the places above the county too: recomputed from the
     # imported trail by the importer instead.
     "step_time_tallies": _skip("办理用时统计由接收方按审批留痕重新计算，不移交"),
+    "step_stays": _skip("各环节办理用时明细由接收方按审批留痕重新计算，不移交"),
     "api_tokens": _skip("登录令牌只在签发它的系统有效，不移交"),
     "login_failures": _skip("登录失败计数是本系统的安全状态，不移交"),
     "jobs": _skip("后台任务只在本系统运行，不移交"),

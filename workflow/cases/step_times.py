@@ -23,7 +23,7 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from workflow.audit.chain import MOVE_ACTION
 from workflow.audit.models import AuditEvent
 from workflow.calendar import workdays
+from workflow.cases import step_stays
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.extensions import db
@@ -162,21 +163,36 @@ def _row(key: Key, n: int, over: int, seconds: int) -> dict:
     return dict(zip(COLUMNS, (*key, n, over, seconds), strict=True))
 
 
+def _stay(case_id: int, procedure: str, path: str, version: str, state: str,
+          entered: dt.datetime, left: dt.datetime, calendar: _Calendar) -> step_stays.Row:
+    """One ended stay as a ``step_stays`` row: its seconds and whether it overran."""
+    seconds = max(int((left - entered).total_seconds()), 0)
+    limits = step_limits(version, state)
+    over = bool(limits) and over_limit(limits, entered, left, calendar)
+    return (case_id, procedure, _month(left), path, state, entered, left, seconds, over)
+
+
+def _tally(totals: dict[Key, list[int]], stay: step_stays.Row) -> None:
+    _case, procedure, month, path, state, _in, _out, seconds, over = stay
+    _add(totals, procedure, month, path, state, seconds, over)
+
+
 def record(stays: Iterable[tuple[Case, str, str, dt.datetime, dt.datetime]]) -> None:
-    """Add (case, from_state, to_state, entered_at, left_at) stays, in the caller's
-    transaction; keys in sorted order so two writers never deadlock."""
-    totals: dict[Key, list[int]] = {}
+    """Add (case, from_state, to_state, entered_at, left_at) stays to the tallies and the
+    stay rows, in the caller's transaction; keys in sorted order so two writers never
+    deadlock."""
     calendar = _Calendar()
-    for case_, from_state, to_state, entered, left in stays:
-        if not from_state or from_state == to_state or entered is None:
-            continue
-        seconds = max(int((left - entered).total_seconds()), 0)
-        limits = step_limits(case_.definition_version, from_state)
-        _add(totals, case_.procedure, _month(left), case_.jurisdiction_path, from_state,
-             seconds, bool(limits) and over_limit(limits, entered, left, calendar))
+    ended = [_stay(case_.id, case_.procedure, case_.jurisdiction_path,
+                   case_.definition_version, from_state, entered, left, calendar)
+             for case_, from_state, to_state, entered, left in stays
+             if from_state and from_state != to_state and entered is not None]
+    totals: dict[Key, list[int]] = {}
+    for stay in ended:
+        _tally(totals, stay)
     rows = [_row(key, *sums) for key, sums in sorted(totals.items())]
     if rows:
         db.session.connection().execute(_upsert(), rows[0] if len(rows) == 1 else rows)
+    step_stays.insert(ended)
 
 
 def _upsert():
@@ -196,9 +212,9 @@ def _upsert():
 _UPSERTS: dict = {}
 
 
-def from_trail() -> dict[Key, list[int]]:
-    """The tallies as the trail gives them: each state-changing event after a case's first
-    ends the stay its previous state-changing event began."""
+def trail_stays() -> Iterator[step_stays.Row]:
+    """Every ended stay as the trail gives it: each state-changing event after a case's
+    first ends the stay its previous state-changing event began."""
     query = (select(AuditEvent.case_id, AuditEvent.from_state, AuditEvent.to_state,
                     AuditEvent.at, Case.procedure, Case.jurisdiction_path,
                     Case.definition_version)
@@ -208,7 +224,6 @@ def from_trail() -> dict[Key, list[int]]:
              .where(AuditEvent.from_state != AuditEvent.to_state,
                     AuditEvent.action != MOVE_ACTION)
              .order_by(AuditEvent.case_id, AuditEvent.seq))
-    totals: dict[Key, list[int]] = {}
     calendar = _Calendar()
     last_case, entered = None, None
     rows = db.session.execute(query.execution_options(stream_results=True, yield_per=20000))
@@ -216,46 +231,68 @@ def from_trail() -> dict[Key, list[int]]:
         if case_id != last_case:
             last_case, entered = case_id, None
         if from_state and entered is not None:
-            seconds = max(int((at - entered).total_seconds()), 0)
-            limits = step_limits(version, from_state)
-            _add(totals, procedure, _month(at), path, from_state, seconds,
-                 bool(limits) and over_limit(limits, entered, at, calendar))
+            yield _stay(case_id, procedure, path, version, from_state, entered, at, calendar)
         entered = at
+
+
+def from_trail() -> dict[Key, list[int]]:
+    """The tallies as the trail gives them."""
+    totals: dict[Key, list[int]] = {}
+    for stay in trail_stays():
+        _tally(totals, stay)
     return totals
 
 
 def rebuild(*, commit: bool = True) -> int:
-    """Recompute every step-time tally from the audit events (committed unless the
-    caller's transaction goes on: the archive import). On PostgreSQL
-    the rows go in with COPY (an executemany of a million rows took minutes)."""
-    totals = sorted(from_trail().items())
+    """Recompute every step-time tally and stay row from the audit events (committed
+    unless the caller's transaction goes on: the archive import). On PostgreSQL
+    the rows go in with COPY (an executemany of a million rows took minutes); the stays
+    wait in a spool file while the trail streams, as the connection can do one at a time."""
+    totals: dict[Key, list[int]] = {}
+    spool = step_stays.Spool()
+    for stay in trail_stays():
+        _tally(totals, stay)
+        spool.add(stay)
+    ordered = sorted(totals.items())
     db.session.execute(StepTimeTally.__table__.delete())
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()
         with cursor.copy(f"COPY step_time_tallies ({', '.join(COLUMNS)}) FROM STDIN") as out:
-            for key, sums in totals:
+            for key, sums in ordered:
                 out.write_row((*key, *sums))
     else:
-        rows = [_row(key, *sums) for key, sums in totals]
+        rows = [_row(key, *sums) for key, sums in ordered]
         for start in range(0, len(rows), 5000):
             connection.execute(StepTimeTally.__table__.insert(), rows[start:start + 5000])
+    spool.replace()
     if commit:
         db.session.commit()
-    return len(totals)
+    return len(ordered)
 
 
 def differences() -> list[str]:
-    """Rows where the step-time tallies and the trail disagree, in Chinese."""
-    expected = {key: tuple(v) for key, v in from_trail().items()}
+    """Rows where the step-time tallies or the stay rows and the trail disagree, in
+    Chinese."""
+    totals: dict[Key, list[int]] = {}
+    trail = Counter()
+    for stay in trail_stays():
+        _tally(totals, stay)
+        trail[stay] += 1
+    expected = {key: tuple(v) for key, v in totals.items()}
     actual = {tuple(r[:5]): tuple(r[5:]) for r in db.session.execute(
         select(*[StepTimeTally.__table__.c[c] for c in COLUMNS]))
         if any(r[5:])}
     zero = (0, 0, 0)
-    return [f"用时统计 {k[0]} {k[1]} {k[2]} {k[3]} 档{k[4]}：统计 {actual.get(k, zero)}，"
-            f"留痕 {expected.get(k, zero)}"
-            for k in sorted(set(expected) | set(actual))
-            if actual.get(k, zero) != expected.get(k, zero)]
+    found = [f"用时统计 {k[0]} {k[1]} {k[2]} {k[3]} 档{k[4]}：统计 {actual.get(k, zero)}，"
+             f"留痕 {expected.get(k, zero)}"
+             for k in sorted(set(expected) | set(actual))
+             if actual.get(k, zero) != expected.get(k, zero)]
+    kept = Counter(step_stays.stored())
+    for stay in sorted((trail - kept) | (kept - trail), key=lambda s: (s[0], s[6], s[4])):
+        found.append(f"用时明细 案件{stay[0]} {stay[4]} {stay[6]:%Y-%m-%d %H:%M}办结："
+                     f"明细 {kept[stay]} 条，留痕 {trail[stay]} 条")
+    return found
 
 
 @dataclass

@@ -1,12 +1,10 @@
 """办理用时（堵点）: how long cases stayed in each step of a procedure, for a place and a
 month, from the step-time tallies (workflow/cases/step_times.py); per step the places
-below, and in a township or a village the slowest cases of the month from the trail.
+below and the slowest cases of the month, at every level, from the stay rows
+(workflow/cases/step_stays.py).
 
-The tallies answer in a few thousand rows whatever the number of cases. The slow-case
-list reads audit events, so it is offered only where it stays bounded: in a township or
-a village, and only when the step's stays there that month are at most ``MAX_SCANNED``
-(the tallies say how many before anything is read); above, the places below are listed
-with their own figures, to click down to.
+The tallies answer in a few hundred rows whatever the number of cases; the slow-case
+list is one index range of the stay rows of the step, month and place.
 """
 from __future__ import annotations
 
@@ -14,24 +12,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from workflow import clock
-from workflow.audit.chain import MOVE_ACTION
-from workflow.audit.models import AuditEvent
-from workflow.cases import step_times
-from workflow.cases.models import Case
+from workflow.cases import step_stays, step_times
 from workflow.engine.definitions import Definition
 from workflow.engine.errors import WorkflowError
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
-from workflow.oversight.boards import children, month_bounds
+from workflow.oversight.boards import children
 
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 SLOW_LIMIT = 50  # slow cases listed per step
-MAX_SCANNED = 5000  # stays a slow-case list may read from the trail
-CASE_LEVELS = ("township", "village")  # where the slow-case list is offered
 
 
 def parse_month(text: str | None) -> str:
@@ -112,50 +104,19 @@ class SlowCase:
 
 
 def slow_cases(definition: Definition, place: Jurisdiction, month: str, state: str,
-               total: int) -> list[SlowCase] | None:
+               total: int) -> list[SlowCase]:
     """The slowest stays in ``state`` that ended in ``month`` under ``place``, longest
-    first (at most SLOW_LIMIT); None where the list is not offered (above a township,
-    or more than MAX_SCANNED stays to read: the caller says to choose a place below).
-
+    first (at most SLOW_LIMIT), from the stay rows (``step_stays``): one index range at
+    any level. ``total`` is the tallies' count of those stays (none: nothing to read).
     The stay begins at the case's previous state-changing event, as the tallies count it.
     """
-    if place.level not in CASE_LEVELS or total > MAX_SCANNED:
-        return None
     if total == 0:
         return []
-    start, end = month_bounds(month)
-    left, before = aliased(AuditEvent), aliased(AuditEvent)
-    entered = (select(func.max(before.at))
-               .where(before.case_id == left.case_id, before.seq < left.seq,
-                      before.from_state != before.to_state, before.action != MOVE_ACTION)
-               .correlate(left).scalar_subquery())
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A few thousand index probes: JIT compiling them cost 70 ms of a 160 ms query.
-        db.session.execute(text("SET LOCAL jit = off"))
-    rows = db.session.execute(
-        select(Case.id, Case.title, Case.jurisdiction_path, Case.definition_version,
-               entered.label("entered"), left.at)
-        .join(Case, Case.id == left.case_id)
-        .where(Case.procedure == definition.key,
-               Case.jurisdiction_path.startswith(place.path, autoescape=True),
-               left.from_state == state, left.to_state != state,
-               left.action != MOVE_ACTION,  # a version move renames, it does not end a stay
-               left.at >= start, left.at < end)
-        .limit(MAX_SCANNED + 1)).all()
+    rows = step_stays.slowest(definition.key, month, state, place.path, SLOW_LIMIT)
     names = dict(db.session.execute(select(Jurisdiction.path, Jurisdiction.name).where(
         Jurisdiction.path.in_({r.jurisdiction_path for r in rows}))).all())
-    calendar = step_times._Calendar()
-    found = []
-    for r in rows:
-        if r.entered is None:
-            continue
-        limits = step_times.step_limits(r.definition_version, state)
-        found.append(SlowCase(r.id, r.title, names.get(r.jurisdiction_path, ""), r.entered,
-                              r.at, (r.at - r.entered).total_seconds(),
-                              bool(limits) and step_times.over_limit(limits, r.entered,
-                                                                     r.at, calendar)))
-    found.sort(key=lambda c: (-c.seconds, c.case_id))
-    return found[:SLOW_LIMIT]
+    return [SlowCase(r.case_id, r.title, names.get(r.jurisdiction_path, ""), r.entered_at,
+                     r.left_at, float(r.seconds), bool(r.over_limit)) for r in rows]
 
 
 def as_json(definition: Definition, place: Jurisdiction, month: str) -> dict:
