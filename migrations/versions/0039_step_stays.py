@@ -40,6 +40,8 @@ def upgrade():
     op.create_index('ix_step_stays_place', 'step_stays',
                     ['procedure', 'month', 'state', 'jurisdiction_path'],
                     postgresql_ops={'jurisdiction_path': 'varchar_pattern_ops'})
+    op.create_index('ix_step_stays_slowest', 'step_stays',
+                    ['procedure', 'month', 'state', 'seconds'])
     # Stays that ended before this revision, from the trail (as 0034 filled the tallies):
     # the app's session reads the committed trail, the rows go in on the migration's
     # connection. An empty database has nothing to fill.
@@ -56,5 +58,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_step_stays_slowest', table_name='step_stays')
     op.drop_index('ix_step_stays_place', table_name='step_stays')
     op.drop_table('step_stays')

@@ -7,7 +7,8 @@ cases that took 290–390 ms at the 95th percentile. So the engine also writes e
 stay here (case, procedure, China-time month of leaving, the case's own place, state,
 when it began and ended, its seconds and whether it overran the step's limit), in the
 same transaction as the event, and the slowest stays of a place and month are one index
-range (procedure, month, state, path prefix) whatever the level.
+range whatever the level: by path prefix for a village or a township, in order of
+seconds for a county or the city (the planner picks).
 
 Like the tallies this is derived data: ``step_times.rebuild`` recomputes it from the
 trail, ``step_times.differences`` compares it (``flask audit tallies``), and the county
@@ -34,6 +35,9 @@ class StepStay(db.Model):
         # The slow-case list: one place's stays of a step and month, by path prefix.
         db.Index("ix_step_stays_place", "procedure", "month", "state", "jurisdiction_path",
                  postgresql_ops={"jurisdiction_path": "varchar_pattern_ops"}),
+        # The same, longest first: a city's or county's list reads its first 50 matches
+        # in this order instead of sorting the whole month (595 ms for a city's 82,615).
+        db.Index("ix_step_stays_slowest", "procedure", "month", "state", "seconds"),
     )
 
     id: Mapped[int] = mapped_column(db.BigInteger().with_variant(db.Integer, "sqlite"),
