@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.documents.helpers import DUMP, browser, csrf_of, filed_case, pdf_pages, pdf_text
+from tests.factories import Api
 from tests.housing.helpers import (
     APPLICATION,
     HOME_CHECK,
@@ -190,3 +191,25 @@ def test_bad_scope_gives_a_chinese_error_and_writes_nothing(app, world, place):
     assert "请选择您管辖范围内的一个村或乡镇" in refused.get_data(as_text=True)
     assert db.session.execute(db.select(Job)).first() is None
     assert db.session.execute(db.select(HouseholdFilePart)).first() is None
+
+
+def test_an_unreadable_or_missing_file_gets_a_page_saying_so(client, world):
+    from workflow.evidence.operations import storage_path
+    from workflow.household_files.package import build
+
+    housing_users(world)
+    apis = {"clerk": Api(client, "clerk")}
+    household = world.households[0]
+    case_id = start(apis, make_house(household))
+    scanned = ok(upload(apis["clerk"], case_id, "application_form", scanned_pdf(),
+                        "申请书.pdf"), 201)
+    photo = ok(upload(apis["clerk"], case_id, "photo_before", jpeg_bytes(), "改造前.jpg",
+                      "image/jpeg"), 201)
+    storage_path(scanned["sha256"]).write_bytes(b"%PDF-1.4 damaged")
+    storage_path(photo["sha256"]).unlink()
+    data, record = build(db.session.get(Household, household.id), world.users["clerk"],
+                         "http://127.0.0.1/")
+    text = pdf_text(data)
+    assert "该 PDF 文件无法合入（已加密或已损坏）" in text and "原件文件缺失" in text
+    assert [p.kind for p in record.parts] == ["case_cover", "sheet", "evidence", "evidence",
+                                              "card"]

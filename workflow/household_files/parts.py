@@ -99,19 +99,37 @@ def _case_parts(case: Case, base_url: str, cache: Cache) -> list[Part]:
     return parts
 
 
+def _readable_pdf(data: bytes) -> bool:
+    """A PDF pypdf can splice in (not encrypted, its pages readable)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return not reader.is_encrypted and len(reader.pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _evidence(case: Case, attachment: Attachment, title: str, base_url: str) -> Part:
-    """A photo laid out on a page with its caption, or a PDF's bytes as they are."""
-    data = storage_path(attachment.sha256).read_bytes()
+    """A photo laid out on a page with its caption, or a PDF's bytes as they are; a page
+    saying why in place of a file that is missing or cannot be spliced in."""
+    path = storage_path(attachment.sha256)
+    data = path.read_bytes() if path.exists() else None
     made = Part(kind="evidence", title=title, source_version=attachment.sha256,
                 case_id=case.id, source_id=attachment.id, sha256=attachment.sha256)
-    if not attachment.is_image:
+    problem = ("原件文件缺失，请联系系统管理员核查" if data is None else
+               "" if attachment.is_image or _readable_pdf(data) else
+               "该 PDF 文件无法合入（已加密或已损坏），请在系统中查看原件")
+    if not problem and not attachment.is_image:
         made.pdf = data
         return made
     taken = attachment.captured_at
-    mark = content.paper_mark(case, base_url)
+    image = "" if problem else \
+        f"data:{attachment.content_type};base64,{base64.b64encode(data).decode()}"
     made.document = render.layout(
-        "pdf/evidence.html", title=title, attachment=attachment, mark=mark,
-        image=f"data:{attachment.content_type};base64,{base64.b64encode(data).decode()}",
+        "pdf/evidence.html", title=title, attachment=attachment, image=image,
+        problem=problem, mark=content.paper_mark(case, base_url),
         taken=clock.to_local(taken).strftime("%Y-%m-%d %H:%M") if taken else "",
         uploaded=clock.to_local(attachment.uploaded_at).strftime("%Y-%m-%d %H:%M"))
     return made
