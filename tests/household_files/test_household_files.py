@@ -59,6 +59,8 @@ def household_with_two_cases(apis, world) -> tuple[Household, int, int]:
 def made(app, household_id: int, username: str = "clerk") -> tuple[bytes, HouseholdFile]:
     """Start the household's package from its page's button; the job's PDF and record."""
     clerk = browser(app, username)
+    assert 'id="household-file"' in clerk.get(f"/households/{household_id}").get_data(
+        as_text=True)  # the household page's 生成一户一档 button
     started = clerk.post(f"/households/{household_id}/file",
                          data={"csrf_token": csrf_of(clerk, f"/households/{household_id}")})
     assert started.status_code == 302 and started.headers["Location"].endswith("/jobs")
@@ -148,17 +150,21 @@ def test_a_case_changed_after_printing_makes_its_parts_outdated(app, client, api
     assert asked.status_code == 302 and asked.headers["Location"].endswith(code)
 
 
-def test_a_village_gives_a_zip_of_one_pdf_per_household(app, world, job_worker):
+@pytest.mark.parametrize(("place", "name"), [("210323106201", "大房身村"),
+                                             ("210323106", "偏岭镇")])
+def test_a_village_or_township_gives_a_zip_of_one_pdf_per_household(app, world, job_worker,
+                                                                     place, name):
     township = browser(app, "township")
     token = csrf_of(township, "/household-files")
-    started = township.post("/household-files", data={"csrf_token": token,
-                                                      "place": "210323106201"})
+    village_page = township.get("/villages/210323106201").get_data(as_text=True)
+    assert 'id="village-household-files"' in village_page and "生成一户一档" in village_page
+    started = township.post("/household-files", data={"csrf_token": token, "place": place})
     assert started.status_code == 302, started.get_data(as_text=True)
     job = wait_for(db.session.execute(db.select(Job)).scalar_one().id)
     assert job.status == "done", job.error
     assert job.done == job.total == 2
     file = queue.result_file(job)
-    assert file.name == "一户一档-大房身村.zip" and file.mimetype == "application/zip"
+    assert file.name == f"一户一档-{name}.zip" and file.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
         names = archive.namelist()
         assert len(names) == 2 and all(n.startswith("大房身村/") for n in names)
