@@ -42,7 +42,7 @@ def file_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/verify/household-file/{code}"
 
 
-def _front(household: Household, parts: list[Part], common: dict[str, Any]) -> tuple:
+def _front(parts: list[Part], common: dict[str, Any]) -> tuple:
     """Cover and contents laid out with the right page numbers (the contents are laid out
     again while their own length moves the parts)."""
     cover = render.layout(TEMPLATE, section="cover", **common)
@@ -79,7 +79,7 @@ def build(household: Household, actor, base_url: str, cache: Cache | None = None
               "cases": len(household_cases(household)), "printed_on": printed_on(),
               "mark": {"household_id": household.id, "code": verify.display(code),
                        "url": url, "qr": verify.qr_image(url)}}
-    cover, toc, manifest_page = _front(household, parts, common)
+    cover, toc, manifest_page = _front(parts, common)
     laid_out = [cover, toc] + [p.document for p in parts if p.document is not None]
     body = PdfReader(io.BytesIO(render.write(laid_out)))
     writer = PdfWriter()
