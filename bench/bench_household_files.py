@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -148,6 +149,7 @@ def main() -> None:
         "python": platform.python_version(), "cpus": os.cpu_count(),
         "speed_ms": [speed, machine_speed()]}}, indent=2))
     print(f"wrote {path}")
+    shutil.rmtree(folder, ignore_errors=True)  # the SQLite file (if any) and the uploads
 
 
 if __name__ == "__main__":
