@@ -117,6 +117,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from workflow.cards import views as card_views
 
     card_views.init_app(app)  # 明白卡: card.pdf, a village's cards as a job, /verify/card
+    from workflow.household_files import views as household_file_views
+
+    household_file_views.init_app(app)  # 一户一档: the packages as jobs, their check page
     from workflow.jurisdictions import views as place_views
 
     place_views.init_app(app)  # /admin/places, flask places ...

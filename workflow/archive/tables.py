@@ -87,6 +87,8 @@ RULES: dict[str, Rule] = {
     # 问题整改: the county's problems (a finder above the county is an ancestor place).
     "problems": _path(),
     "policy_cards": _path(),  # 明白卡 printed: what each showed (digest), who printed it
+    "household_files": _path(),  # 一户一档 made: its code, who made it
+    "household_file_parts": _parent("file_id", "household_files"),  # its manifest
     "delegations": _path(),  # 授权代办 of the county's places: its sign-offs name them
     # Its rows sum stays over the places above the county too: recomputed from the
     # imported trail by the importer instead.

@@ -117,6 +117,29 @@ def notice_docs(cases: list[Case], base_url: str) -> list[PublicDoc]:
     return docs
 
 
+def notice_key(case: Case, notice: Notice) -> tuple:
+    """What the cases listed in one notice share (the group ``notice_docs`` makes)."""
+    return (case.village_id, case.definition_version, notice.state, notice.starts_on,
+            notice.ends_on)
+
+
+def notice_docs_of(case: Case, base_url: str) -> list[PublicDoc]:
+    """The notice (公示) the case was last listed in, with its fellow cases ([] when the
+    case has had no notice)."""
+    notice = latest_notice(case)
+    if notice is None:
+        return []
+    fellows = db.session.execute(
+        db.select(Case).join(Notice, Notice.case_id == Case.id)
+        .where(Case.village_id == case.village_id,
+               Case.definition_version == case.definition_version,
+               Notice.state == notice.state, Notice.starts_on == notice.starts_on,
+               Notice.ends_on == notice.ends_on).order_by(Case.id)
+    ).unique().scalars().all()
+    return [d for d in notice_docs(fellows, base_url)
+            if any(item.case_id == case.id for item in d.items)]
+
+
 def announcement_docs(cases: list[Case], base_url: str) -> list[PublicDoc]:
     """One announcement per county, procedure and announcement number (county-approved cases)."""
     groups: dict[tuple, list[tuple[Case, Any, dict]]] = defaultdict(list)

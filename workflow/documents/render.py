@@ -106,6 +106,15 @@ def write(documents: Iterable[Document], target: str | Path | None = None) -> by
         return combined.write_pdf(target, hinting=True)
 
 
+def combine(documents: Iterable[Document]) -> Document | None:
+    """The pages of ``documents`` as one laid-out document (None when there are none):
+    several public lists kept as one part of a package (household_files)."""
+    documents = list(documents)
+    if not documents:
+        return None
+    return documents[0].copy([page for document in documents for page in document.pages])
+
+
 def pdf(template: str, **context: Any) -> bytes:
     """One document as PDF bytes."""
     with _without_collection():

@@ -90,19 +90,9 @@ def cover(case_id: int) -> Response:
 def case_notice(case_id: int) -> Response:
     """The public notice (公示) the case was or is listed in, with its fellow cases."""
     case = _case(case_id)
-    notice = public.latest_notice(case)
-    if notice is None:
+    if public.latest_notice(case) is None:
         raise NotFound("该案件尚未进行公示")
-    fellows = db.session.execute(
-        db.select(Case).join(Notice, Notice.case_id == Case.id)
-        .where(Case.village_id == case.village_id,
-               Case.definition_version == case.definition_version,
-               Notice.state == notice.state,
-               Notice.starts_on == notice.starts_on,
-               Notice.ends_on == notice.ends_on).order_by(Case.id)
-    ).unique().scalars().all()
-    docs = [d for d in public.notice_docs(fellows, base_url())
-            if any(item.case_id == case.id for item in d.items)]
+    docs = public.notice_docs_of(case, base_url())
     return _public_pdf(docs, f"公示-{case.id}.pdf")
 
 

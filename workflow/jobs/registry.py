@@ -66,7 +66,7 @@ PERIODIC: dict[str, Periodic] = {}
 KIND_MODULES = ["workflow.jobs.builtin", "workflow.documents.batch",
                 "workflow.oversight.export_jobs", "workflow.registry.roster_job",
                 "workflow.sectors.jobs", "workflow.cases.moving",
-                "workflow.cards.views"]
+                "workflow.cards.views", "workflow.household_files.jobs"]
 
 
 def job_kind(name: str, *, title: str, validate: Callable | None = None,
