@@ -6,13 +6,13 @@ overran the step's limit (workflow/cases/step_stays.py); filled from the existin
 here with the engine's own code and kept by the engine from now on.
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0039'
-down_revision = '0037'
+down_revision = '0038'
 branch_labels = None
 depends_on = None
 
