@@ -159,12 +159,14 @@ def main() -> None:
         started = time.perf_counter()
         results.update(build(args.households, villages, user))
         results["load_s"] = round(time.perf_counter() - started, 1)
+        print("loaded", results, flush=True)
         for label in ("first_run", "second_run"):
             started = time.perf_counter()
             run = run_matching(county, user)
             results[label] = {"seconds": round(time.perf_counter() - started, 2),
                               "found": run.found, "opened": run.opened,
                               "cleared": run.cleared}
+            print(label, results[label], flush=True)
     if path is not None and path.exists():
         path.unlink()
     print(json.dumps(results, ensure_ascii=False, indent=2))
