@@ -219,3 +219,34 @@ def test_an_unreadable_or_missing_file_gets_a_page_saying_so(client, world):
     assert "该 PDF 文件无法合入（已加密或已损坏）" in text and "原件文件缺失" in text
     assert [p.kind for p in record.parts] == ["case_cover", "sheet", "evidence", "evidence",
                                               "card"]
+
+
+def test_a_batch_leaves_the_database_open_to_other_writers(app, world, job_worker,
+                                                          monkeypatch):
+    """When the second household's package begins, another connection writes at once
+    (no waiting): on SQLite a job holding its write transaction for the whole batch
+    locked every official's sign-off out until the last household."""
+    from sqlalchemy import text
+
+    from workflow.household_files import jobs as file_jobs
+
+    built, calls = file_jobs.build, []
+
+    def build(household, *args):
+        calls.append(household.id)
+        if len(calls) == 2:  # the first household is done
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.execute(text("PRAGMA busy_timeout = 0"))  # locked: fail now
+                conn.execute(text("UPDATE users SET phone = '0412-1234567' "
+                                  "WHERE username = 'helper'"))
+        return built(household, *args)
+
+    monkeypatch.setattr(file_jobs, "build", build)
+    township = browser(app, "township")
+    started = township.post("/household-files", data={
+        "csrf_token": csrf_of(township, "/household-files"), "place": "210323106201"})
+    assert started.status_code == 302
+    job = wait_for(db.session.execute(db.select(Job)).scalar_one().id)
+    assert job.status == "done", job.error
+    assert len(calls) == 2

@@ -59,8 +59,8 @@ def _validate(params: dict, user) -> dict:
 
 @job_kind("policy_cards", title="批量打印明白卡", validate=_validate)
 def policy_cards(ctx) -> None:
-    """A village's cards as one PDF, laid out chunk by chunk; each print recorded with
-    the job's result (a killed attempt records nothing)."""
+    """A village's cards as one PDF, laid out chunk by chunk, each chunk's prints
+    recorded (committed) when it is laid out."""
     village = db.session.execute(db.select(Jurisdiction).filter_by(
         code=ctx.params["village"])).scalar_one()
     ids = _village_households(village)
@@ -76,7 +76,13 @@ def policy_cards(ctx) -> None:
                 for hid in chunk]
             part = Path(folder) / f"{n:04d}.pdf"
             render.write(documents, part)
+            # Committed chunk by chunk: on SQLite an open write transaction would lock
+            # every other writer (the officials' sign-offs, this job's progress) until
+            # the whole village is laid out. A killed attempt leaves the print records
+            # of the chunks it made (a retry prints them again).
             db.session.flush()
+            db.session.expunge_all()
+            db.session.commit()
             parts.append(part)
             done += len(chunk)
             ctx.progress(done)

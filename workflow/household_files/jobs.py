@@ -64,7 +64,8 @@ def _name(household: Household) -> str:
 
 @job_kind("household_files", title="生成一户一档", validate=_validate)
 def household_files(ctx) -> None:
-    """Build each household's package; the records are committed with the result."""
+    """Build each household's package; in a batch each household's records are
+    committed when it is done, one household alone with the result."""
     try:
         label, ids, single = households_of(ctx.params, ctx.user)
     except Invalid as exc:
@@ -86,8 +87,15 @@ def household_files(ctx) -> None:
                 household = db.session.get(Household, household_id)
                 data, _ = build(household, ctx.user, base_url, cache)
                 archive.writestr(f"{household.village.name}/{_name(household)}", data)
+                # Each household's records are committed as it is done: on SQLite an
+                # open write transaction locks every other writer (the officials'
+                # sign-offs, this job's own progress) for the whole batch. A killed
+                # attempt leaves the records of packages it built; a retry builds them
+                # again with new codes. Expunged first (the session stays small and
+                # ``ctx.user`` is not expired by the commit).
                 db.session.flush()
-                db.session.expunge_all()  # keep the session small on long batches
+                db.session.expunge_all()
+                db.session.commit()
                 ctx.progress(done)
         ctx.progress(len(ids), message="正在打包")
         ctx.save_file(f"一户一档-{label}.zip", target.read_bytes(), "application/zip")
