@@ -11,7 +11,8 @@ from workflow.extensions import db
 from workflow.registry.models import Household, Member
 
 
-def test_causes_are_set_through_the_register_edit_and_land_on_the_chain(client, world, app):
+def test_causes_are_set_through_the_register_edit_and_land_on_the_chain(client, world, app,
+                                                                        as_user):
     helper = Api(client, "helper")
     hid = world.households[0].id
     response = helper.client.patch(f"/api/v1/households/{hid}", headers=helper.headers, json={
@@ -20,7 +21,12 @@ def test_causes_are_set_through_the_register_edit_and_land_on_the_chain(client, 
     assert response.get_json()["main_cause"] == "illness"
     [event] = events("household_edited")
     assert event.data["changes"]["main_cause"] == {"before": None, "after": "illness"}
-    assert "「主要致贫原因」" in event.summary and event.role == "helper"
+    assert "「主要致贫原因」由“空”改为“因病”" in event.summary and event.role == "helper"
+    assert "「其他致贫原因」由“空”改为“缺技术、缺资金”" in event.summary
+    # The household page's history names the causes, not their codes.
+    page = as_user("helper").get(f"/households/{hid}")
+    history = page.get_data(as_text=True).split('id="history"')[1]
+    assert "因病" in history and "illness" not in history and "no_skills" not in history
     bad = helper.client.patch(f"/api/v1/households/{hid}", headers=helper.headers, json={
         "version": 2, "main_cause": "bad_luck", "other_causes": ["illness", "illness"]})
     assert bad.status_code == 422

@@ -72,6 +72,7 @@ def household_page(household: Household, errors: dict | None = None,
                 **{k: f.label for k, f in editing.HOUSEHOLD_FIELDS.items()},
                 **HOUSE_LABELS, "size": "家庭人口"},
         masked_phone=mask_phone(household.phone), statuses=HOUSEHOLD_STATUSES,
+        choice_title=editing.choice_title,
         member_editor=bool(editing.roles_here(current_user, village) & editing.MEMBER_EDITORS),
     ), status
 

@@ -44,6 +44,8 @@ from workflow.engine.errors import Conflict, Forbidden, Invalid
 from workflow.extensions import db
 from workflow.jurisdictions.models import Jurisdiction
 from workflow.registry import disclosure
+from workflow.registry.models import HOUSEHOLD_STATUSES
+from workflow.support.catalog import catalog
 
 
 @dataclass(frozen=True)
@@ -202,12 +204,29 @@ def diff(row: Any, fields: dict[str, Field], values: dict[str, Any]) -> dict[str
     return out
 
 
+def choice_title(name: str, value: Any) -> str | None:
+    """A coded value as officials read it (因病, 弱劳动力; a list joined with 、), or None
+    when the field is not a choice (or the value is empty)."""
+    found = catalog()
+    options = {"main_cause": found.causes, "other_causes": found.causes,
+               "labour_capacity": found.labour, "schooling": found.schooling,
+               "status": HOUSEHOLD_STATUSES}.get(name)
+    if options is None or value in (None, "", []):
+        return None
+    if isinstance(value, list):
+        return "、".join(options.get(v, str(v)) for v in value)
+    return options.get(value, str(value))
+
+
 def described(fields: dict[str, Field], changes: dict[str, dict]) -> str:
-    """「住址」由“…”改为“…” for the summary auditors read."""
-    def text(v: Any) -> str:
+    """「住址」由“…”改为“…” for the summary auditors read (coded values by their titles)."""
+    def text(name: str, v: Any) -> str:
+        title = choice_title(name, v)
+        if title is not None:
+            return title
         return {True: "是", False: "否", None: "空"}.get(v, str(v)) if not isinstance(
             v, list) else f"{len(v)} 项"
-    return "；".join(f"「{fields[k].label}」由“{text(c['before'])}”改为“{text(c['after'])}”"
+    return "；".join(f"「{fields[k].label}」由“{text(k, c['before'])}”改为“{text(k, c['after'])}”"
                     for k, c in changes.items())
 
 
