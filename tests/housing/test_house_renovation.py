@@ -228,3 +228,51 @@ def test_overdue_cases_are_flagged(client, world):
     clock.travel(dt.timedelta(days=(due - clock.today()).days))
     assert ok(apis["clerk"].get(f"/api/v1/cases/{case_id}"))["overdue"] is False
     assert ok(apis["clerk"].get("/api/v1/cases?overdue=1"))["items"] == []
+    clock.reset()
+
+
+def test_the_completion_deadline_is_one_of_the_time_limits(client, world, as_user):
+    """竣工期限 (30 June of the case's year, a setting) shows among the 办理时限: 正常, then
+    临期 30 days before, 超期 after; the 超期 filter and the township's 督办 list find it;
+    a case that reached the joint inspection has met it."""
+    from workflow.cases.queries import case_query
+
+    housing_users(world)
+    apis = _apis(client, "clerk", "township")
+    case_id = start(apis, make_house(world.households[0]))
+    met_id = start(apis, make_house(world.households[1]))
+    db.session.get(Case, met_id).state = "inspection"  # as if built and reported
+    db.session.commit()
+    due = dt.date(db.session.get(Case, case_id).year, 6, 30)
+
+    def deadline(days_before: int) -> dict | None:
+        clock.reset()
+        clock.travel(dt.timedelta(days=(due - clock.today()).days - days_before))
+        limits = ok(apis["clerk"].get(f"/api/v1/cases/{case_id}"))["time_limits"]
+        met = ok(apis["clerk"].get(f"/api/v1/cases/{met_id}"))["time_limits"]
+        assert not [m for m in met if m["name"] == "deadline"]
+        return next((m for m in limits if m["name"] == "deadline"), None)
+
+    def listed(level: str) -> set[int]:
+        db.session.expire_all()
+        return {c.id for c in db.session.execute(case_query(
+            world.users["township"], limit=level)).scalars().unique().all()} & {case_id,
+                                                                              met_id}
+
+    try:
+        if due - dt.timedelta(days=31) >= clock.today():
+            far = deadline(31)
+            assert far["level"] == "green" and far["title"] == "竣工期限"
+            assert far["text"] == "剩余31天" and listed("yellow") == set()
+        near = deadline(30)
+        assert (near["level"], near["text"], near["due_on"]) == ("yellow", "剩余30天",
+                                                                 due.isoformat())
+        assert listed("yellow") == {case_id} and listed("red") == set()
+        late = deadline(-2)
+        assert (late["level"], late["text"], late["unit"]) == ("red", "超期2天", "calendar")
+        assert listed("red") == {case_id} and listed("yellow") == set()
+        page = as_user("township").get("/supervision").get_data(as_text=True)
+        assert f'data-case="{case_id}"' in page and "竣工期限" in page
+        assert f'data-case="{met_id}"' not in page
+    finally:
+        clock.reset()

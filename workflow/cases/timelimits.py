@@ -15,11 +15,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import cast, func, literal, null, select, union_all
+from sqlalchemy import and_, cast, func, literal, null, select, union_all
 
 from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.calendar import workdays
+from workflow.cases import deadlines
+from workflow.cases.applied import reader
 from workflow.cases.models import Case
 from workflow.engine import store
 from workflow.engine.definitions import Definition
@@ -132,7 +134,7 @@ def for_cases(cases: list[Case], today: dt.date | None = None,
     today = today or clock.today()
     definitions = {c.definition_version: store.by_version(c.definition_version)
                    for c in cases}
-    if not any(d.time_limits for d in definitions.values()):
+    if not any(d.time_limits or d.deadline for d in definitions.values()):
         return {c.id: [] for c in cases}
     calendar = calendar or workdays.load()
     moments, pressed = _trail_facts(cases, definitions)  # 督办: a new date for the step
@@ -149,6 +151,10 @@ def for_cases(cases: list[Case], today: dt.date | None = None,
             # The 督办's date replaces the limits it was issued over (those over time).
             found = [supervised(pressed[case.id], today, calendar)] + [
                 s for s in found if s.level != "red"]
+        # The completion deadline of the case's year is not a step's: a 督办 does not
+        # move it.
+        if (at_deadline := deadline_status(case, definition, today)) is not None:
+            found.append(at_deadline)
         found.sort(key=lambda s: (-_RANK[s.level], s.days_left))
         result[case.id] = found
     return result
@@ -165,6 +171,34 @@ def supervised(notice: dict[str, Any], today: dt.date,
                        due_on=due, days=max(calendar.between(issued, due), 0),
                        days_left=min(left, -1) if level == "red" else left, unit="working",
                        provisional=bool(calendar.fallback_years))
+
+
+DEADLINE_WARN_DAYS = 30  # a deadline's 临期, when the definition gives no warn_days
+
+
+def deadline_status(case: Case, definition: Definition,
+                    today: dt.date) -> LimitStatus | None:
+    """The completion deadline of the case's year (``deadline:`` of the definition, a
+    setting per year and place: 危房改造 by 30 June) as one of the case's limits, in
+    calendar days from the case's opening: 临期 ``warn_days`` before it, 超期 after it;
+    None once the case reached a state that meets it, or where no date is set."""
+    spec = definition.deadline
+    if not spec or case.state in deadlines.done_states(definition):
+        return None
+    due = deadlines.due_date(definition, case.year, reader(case.jurisdiction_path))
+    if due is None:
+        return None
+    started = _local_day(case.created_at) if case.created_at else today
+    left = (due - today).days
+    if today > due:
+        level, left = "red", min(left, -1)
+    elif left <= spec.get("warn_days", DEADLINE_WARN_DAYS):
+        level = "yellow"
+    else:
+        level = "green"
+    return LimitStatus(name="deadline", title=spec["title"], level=level,
+                       started_on=started, due_on=due, days=max((due - started).days, 0),
+                       days_left=left, unit="calendar")
 
 
 def _started(case: Case, limit: dict[str, Any],
@@ -208,7 +242,7 @@ def level_clause(definitions: list[Definition], level: str, today: dt.date | Non
     it was issued over: such a case is 临期 until the 督办's date and 超期 after it.
     ``pressed=False`` judges by the definition's limits alone (the 督办 list keeps a
     case it pressed, marked 已督办)."""
-    from sqlalchemy import and_, exists, false, not_, null, or_
+    from sqlalchemy import exists, false, not_, or_
 
     today = today or clock.today()
     calendar = calendar or workdays.load()
@@ -236,14 +270,40 @@ def level_clause(definitions: list[Definition], level: str, today: dt.date | Non
             window = began < red if level == "red" else and_(began >= red, began < warn)
             running_any.append(running)
             at_level.append(and_(running, window))
+        by_deadline = _deadline_clause(definition, level, today)
         if not at_level:
+            if by_deadline is not None:
+                clauses.append(by_deadline)
             continue
         today_text = today.isoformat()  # due dates are kept as ISO text, which sorts
         by_notice = due < today_text if level == "red" else due >= today_text
         clauses.append(and_(Case.procedure == definition.key, Case.state.not_in(finals),
                             or_(and_(due.is_(None), or_(*at_level)),
                                 and_(due.is_not(None), by_notice, or_(*running_any)))))
+        if by_deadline is not None:
+            clauses.append(by_deadline)
     return or_(*clauses) if clauses else false()
+
+
+def _deadline_clause(definition: Definition, level: str, today: dt.date):
+    """The cases whose year's completion deadline is at ``level`` today (as
+    ``deadline_status``; the installation-wide date, as every list reads it), or None."""
+    spec = definition.deadline
+    if not spec:
+        return None
+    read, warn = reader(), spec.get("warn_days", DEADLINE_WARN_DAYS)
+    years = []
+    for year in range(today.year - 12, today.year + 2):
+        due = deadlines.due_date(definition, year, read)
+        if due is None:
+            continue
+        if (today > due) if level == "red" else (today <= due <= today
+                                                  + dt.timedelta(days=warn)):
+            years.append(year)
+    if not years:
+        return None
+    return and_(Case.procedure == definition.key, Case.year.in_(years),
+                Case.state.not_in(deadlines.done_states(definition)))
 
 
 def _pressed_due():

@@ -130,6 +130,11 @@ class DeadlineSchema(Schema):
     setting = fields.String(required=True)
     title = fields.String(load_default="完成期限")
     met_in = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    # Shown among the time limits (办理时限): 临期 from this many calendar days before it
+    # (timelimits.DEADLINE_WARN_DAYS when absent: no default here, so that definitions
+    # without it keep their version hash).
+    warn_days = fields.Integer(strict=True, validate=validate.Range(
+        min=0, max=365, error="must be a number of days between 0 and 365"))
 
 
 LIMIT_UNITS = ("working", "calendar")
