@@ -197,7 +197,9 @@ def test_a_photo_taken_offline_arrives_with_its_capture_time(app, server, world)
             page.set_input_files(f"#photo-file-{case.id}", files=[{
                 "name": "IMG_0001.jpg", "mimeType": "image/jpeg",
                 "buffer": sample_photo("orange", size=(3200, 2400))}])
-            expect(page.locator(f"#photo-msg-{case.id}")).to_contain_text("已保存：改造前照片")
+            # Shrinking a 3200 × 2400 picture on a loaded CI machine can take seconds.
+            expect(page.locator(f"#photo-msg-{case.id}")).to_contain_text("已保存：改造前照片",
+                                                                         timeout=20_000)
             after = clock.utcnow()
             expect(page.locator("#queue-summary")).to_contain_text("待发送 1 份")
             expect(page.locator("#queue-list li.draft-waiting")).to_contain_text("已记录拍摄位置")

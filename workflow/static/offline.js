@@ -393,6 +393,12 @@
 
   $("sync-now").addEventListener("click", sync);
   window.addEventListener("online", sync);
+  // A page left open (the phone in a pocket) refreshes its cases when the helper comes
+  // back to it, and every few minutes while it is in view: cases move on at the township.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") sync();
+  });
+  setInterval(function () { if (document.visibilityState === "visible") sync(); }, 5 * 60 * 1000);
   window.addEventListener("offline", render);
   if (navigator.serviceWorker) {
     navigator.serviceWorker.register(app.dataset.worker, { scope: app.dataset.scope }).catch(function () {});
