@@ -277,3 +277,32 @@ def test_a_monitoring_alert_filled_offline_opens_its_case_once(app, server, worl
         finally:
             browser.close()
             app.wsgi_app = line.wsgi_app
+
+
+def test_a_page_left_open_refreshes_its_cases_when_the_helper_returns(
+        app, server, world, client):  # noqa: F811
+    """A case opened at the village after the page was loaded appears once the helper
+    comes back to the page (visibilitychange), with no reload and no button."""
+    clerk = Api(client, "clerk")
+
+    def open_case(household) -> None:
+        response = clerk.post("/api/v1/cases", json={"procedure": "household_exit",
+                                                     "subject_id": household.id})
+        assert response.status_code == 201, response.get_json()
+
+    open_case(world.households[0])
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = login(browser, server, "helper", PHONE)
+            page.goto(f"{server}/offline")
+            expect(page.locator("#case-list li.case")).to_have_count(1)
+            expect(page.locator("#offline-app")).to_have_attribute("data-sync", "idle")
+            open_case(world.households[1])
+            page.wait_for_timeout(500)
+            expect(page.locator("#case-list li.case")).to_have_count(1)  # not by itself
+            page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            expect(page.locator("#case-list li.case")).to_have_count(2, timeout=15_000)
+        finally:
+            browser.close()
