@@ -141,3 +141,15 @@ def at_once(app, jobs: list[tuple], run: Callable[..., Any], timeout: float = 60
     for t in threads:
         t.join(timeout=timeout)
     return outcomes
+
+
+class Apis(dict):
+    """API clients by user name, each logged in on first use (a token costs a hash)."""
+
+    def __init__(self, client):
+        super().__init__()
+        self.client = client
+
+    def __missing__(self, name: str) -> Api:
+        self[name] = Api(self.client, name)
+        return self[name]
