@@ -10,8 +10,7 @@ import pytest
 
 from tests.audit.test_verify import run_verify, tamper
 from tests.cases.test_household_exit import start
-from tests.documents.conftest import Apis
-from tests.factories import GOOD_APPRAISAL, GOOD_SURVEY
+from tests.factories import GOOD_APPRAISAL, GOOD_SURVEY, Apis
 from tests.registry.test_poverty_line_applied import DOCUMENT, set_line, survey
 from workflow import clock
 from workflow.audit.chain import SETTINGS_KEY, trail
