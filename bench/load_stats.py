@@ -20,6 +20,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def children_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the children ``pid`` has waited for (reaped): a
+    gunicorn worker recycled or killed during a phase ends up here."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes (Linux 3.5+)."""
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def app_cpu_seconds(master: int) -> tuple[float, dict[int, float]]:
+    """The CPU of a gunicorn master's workers so far: (the reaped ones' total, {live pid:
+    its CPU}). The difference of two readings counts every worker that ran in between,
+    those recycled in the meantime and their replacements included."""
+    return children_cpu_seconds(master), {pid: cpu_seconds(pid) for pid in children(master)}
+
+
 def machine() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     values = [int(v) for v in open("/proc/stat").readline().split()[1:9]]
@@ -37,13 +62,13 @@ def backends(database: str) -> list[int]:
 
 
 class Probe:
-    """CPU of the app workers, the database's backends, this client and the machine,
-    from construction to ``finish()``."""
+    """CPU of the app workers (the children of gunicorn's ``master``), the database's
+    backends, this client and the machine, from construction to ``finish()``."""
 
-    def __init__(self, workers: list[int], database: str) -> None:
-        self.workers, self.database = workers, database
+    def __init__(self, master: int, database: str) -> None:
+        self.master, self.database = master, database
         self.pg = {pid: cpu_seconds(pid) for pid in backends(database)}
-        self.app = {pid: cpu_seconds(pid) for pid in workers}
+        self.app = app_cpu_seconds(master)
         self.client = time.process_time()
         self.machine = machine()
         self.started = time.perf_counter()
@@ -51,7 +76,10 @@ class Probe:
     def finish(self) -> dict:
         seconds = time.perf_counter() - self.started
         client = time.process_time() - self.client
-        app = sum(cpu_seconds(pid) - before for pid, before in self.app.items())
+        reaped, live = app_cpu_seconds(self.master)
+        # A worker alive at the start and reaped since is in ``reaped`` with all its CPU;
+        # its share before the start was counted then, in ``self.app[1]``.
+        app = reaped - self.app[0] + sum(live.values()) - sum(self.app[1].values())
         busy, total = machine()
         pg = sum(cpu_seconds(pid) - self.pg.get(pid, 0.0) for pid in backends(self.database))
         busy, total = busy - self.machine[0], total - self.machine[1]
