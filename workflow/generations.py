@@ -28,6 +28,7 @@ from workflow.extensions import db
 
 PLACES = "places"
 SETTINGS = "settings"
+KINDS = (PLACES, SETTINGS)  # the kinds there are (token_columns reads each)
 _G_KEY = "_cache_generations"
 # Bounded: a county's settings questions (key × place × year) are a few thousand.
 MAX_ENTRIES = 20_000
@@ -67,6 +68,22 @@ def renew(session: Session, *names: str) -> None:
         connection.execute(statement)
     if has_app_context():
         g.pop(_G_KEY, None)  # this transaction's own reads see its new tokens
+
+
+def token_columns() -> tuple:
+    """The current token of every kind as labelled scalar subqueries, for a request's first
+    statement to carry (the token user, the session user): that saves the request the
+    round trip of ``current``'s own read. Pass the row's values to ``prime``."""
+    table = Generation.__table__
+    return tuple(select(table.c.token).where(table.c.name == name).scalar_subquery()
+                 .label(f"generation_{name}") for name in KINDS)
+
+
+def prime(values) -> None:
+    """Keep the tokens ``token_columns`` read (in that order) for this request, unless the
+    request already read its own (a renewal in its transaction is not overwritten)."""
+    if has_app_context():
+        g.setdefault(_G_KEY, dict(zip(KINDS, values, strict=True)))
 
 
 def current(name: str) -> str | None:

@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
-from workflow import clock
+from workflow import clock, generations
 from workflow.auth import throttle
 from workflow.auth.models import ApiToken, User
 from workflow.auth.sessions import end_rows
@@ -59,14 +59,19 @@ def user_for_token(token: str) -> User | None:
 
     Read from the database on every request, in one statement (token, user, role
     assignments and their places): a revoked token, a deactivated user or a revoked role
-    is refused at once on every node, with no cache to go stale."""
-    return db.session.execute(_TOKEN_USER, {"digest": ApiToken.digest(token),
-                                            "now": clock.utcnow()}
-                              ).unique().scalar_one_or_none()
+    is refused at once on every node, with no cache to go stale. The same statement reads
+    the reference-data generations (workflow/generations.py) the request's caches check."""
+    row = db.session.execute(_TOKEN_USER, {"digest": ApiToken.digest(token),
+                                           "now": clock.utcnow()}).unique().one_or_none()
+    if row is None:
+        return None
+    generations.prime(row[1:])
+    return row[0]
 
 
 # Built once: constructing the statement cost as much as running it.
-_TOKEN_USER = (db.select(User).join(ApiToken, ApiToken.user_id == User.id)
+_TOKEN_USER = (db.select(User, *generations.token_columns())
+               .join(ApiToken, ApiToken.user_id == User.id)
                .where(ApiToken.token_hash == bindparam("digest"),
                       ApiToken.expires_at > bindparam("now"), User.active.is_(True))
                .options(joinedload(User.assignments)))

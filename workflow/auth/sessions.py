@@ -20,7 +20,7 @@ from flask_login.utils import login_url
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from workflow import clock
+from workflow import clock, generations
 from workflow.auth.models import User, UserSession
 from workflow.extensions import db, login_manager
 
@@ -110,11 +110,13 @@ def load_user(user_id: str) -> User | None:
     key = session.get(KEY)
     # The user, their role assignments and this session's row in one statement, read on
     # every request: a deactivated user, a revoked role or an ended session counts at once
-    # on every node.
+    # on every node. The reference-data generations come with it (workflow/generations.py).
     found = db.session.execute(_USER_AND_SESSION, {
         "ident": int(ident), "digest": _digest(key) if isinstance(key, str) else ""}
     ).unique().first()
-    user, row = found if found else (None, None)
+    user, row = found[:2] if found else (None, None)
+    if found:
+        generations.prime(found[2:])
     if user is None or user.session_generation != int(generation):
         return None
     if _expired():
@@ -135,7 +137,7 @@ def load_user(user_id: str) -> User | None:
 
 
 _USER_AND_SESSION = (
-    select(User, UserSession).where(User.id == bindparam("ident"))
+    select(User, UserSession, *generations.token_columns()).where(User.id == bindparam("ident"))
     .outerjoin(UserSession, and_(UserSession.user_id == User.id,
                                  UserSession.key_hash == bindparam("digest")))
     .options(joinedload(User.assignments)))

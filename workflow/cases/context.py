@@ -107,8 +107,14 @@ def joined_prefetch(model: type) -> tuple:
                 for prop in props[1:]:
                     chain = chain.joinedload(prop.class_attribute)
                 chains.append(chain)
-        found = _JOINED[model] = tuple(chains)
+        found = _JOINED[model] = (*chains, *guard_expressions(model))
     return found
+
+
+def guard_expressions(model: type) -> tuple:
+    """The subject model's loader options for what its guards read beside relationships."""
+    expressions = getattr(model, "guard_expressions", None)
+    return expressions() if expressions else ()
 
 
 def load_subject(subject_type: str, subject_id: int) -> Any:

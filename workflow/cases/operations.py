@@ -22,7 +22,8 @@ from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases import deadlines, step_times, substitutes, tallies
 from workflow.cases.applied import event_data
-from workflow.cases.context import Context, SubjectContext, load_subject, subject_model
+from workflow.cases.context import (Context, SubjectContext, guard_expressions, load_subject,
+                                    subject_model)
 from workflow.cases.models import Case
 from workflow.cases.preconditions import form_rules, start_refusals, subject_refusals
 from workflow.engine import registry, store
@@ -251,7 +252,8 @@ def prefetch(cases: list[Case]) -> dict[int, dict[str, Any]]:
     for subject_type, ids in by_type.items():
         model = subject_model(subject_type)
         for row in db.session.execute(db.select(model).where(model.id.in_(ids))
-                                      .options(*model.prefetch())).scalars():
+                                      .options(*model.prefetch(), *guard_expressions(model))
+                                      ).scalars():
             subjects[(subject_type, row.id)] = row
     open_notices = {n.case_id: n for n in notices.open_notices([c.id for c in cases])}
     return {case.id: {"subject": subjects.get((case.subject_type, case.subject_id)),

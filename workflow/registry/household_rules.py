@@ -114,6 +114,8 @@ def sector_disagreements(ctx, sources: set[str] | None = None) -> list[str]:
     (workflow/sectors): a ticked box cannot override them; each names the department."""
     from workflow.sectors.queries import open_reasons
 
+    if ctx.subject.has_open_discrepancies is False:  # loaded with the subject: none open
+        return []
     return open_reasons(ctx.subject.id, sources)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import event, func, inspect, or_
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy import event, exists, func, inspect, or_
+from sqlalchemy.orm import (Mapped, mapped_column, query_expression, relationship, selectinload,
+                            with_expression)
 
 from workflow.engine.registry import subject
 from workflow.extensions import db
@@ -88,10 +89,24 @@ class Household(db.Model):
         back_populates="household", cascade="all, delete-orphan", order_by="IncomeRecord.year",
     )
 
+    # Whether the household has open discrepancies with a department's data (sectors),
+    # loaded with a sign-off's subject (``guard_expressions``) so that the 三保障 guard
+    # needs no statement of its own for the many households without any; None when the
+    # household was loaded without it.
+    has_open_discrepancies: Mapped[bool | None] = query_expression()
+
     @classmethod
     def prefetch(cls) -> tuple:
         """Loader options that bring what the household guards read, in bulk."""
         return (selectinload(cls.members), selectinload(cls.incomes))
+
+    @classmethod
+    def guard_expressions(cls) -> tuple:
+        """Loader options for the columns the guards read beside the relationships."""
+        from workflow.sectors.models import Discrepancy  # the sector data build on the register
+
+        return (with_expression(cls.has_open_discrepancies, exists().where(
+            Discrepancy.household_id == cls.id, Discrepancy.status == "open")),)
 
     @property
     def size(self) -> int:
