@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflow import generations
 from workflow.engine.registry import subject
 from workflow.extensions import db
 
@@ -76,6 +77,14 @@ class Jurisdiction(db.Model):
 
     @property
     def full_name(self) -> str:
+        """The names from the top place down (鞍山市岫岩满族自治县偏岭镇大房身村), kept per
+        process under the places generation: a rename anywhere renews it (at its flush;
+        a place changed and not yet flushed is named afresh)."""
+        if self.id is None or inspect(self).modified:
+            return self._full_name()
+        return generations.cached(generations.PLACES, ("full_name", self.id), self._full_name)
+
+    def _full_name(self) -> str:
         held = self.load_ancestors()  # noqa: F841 - kept while the walk reads them
         names = []
         node: Jurisdiction | None = self
