@@ -304,8 +304,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=12_000,
                         help="cases waiting for a sign-off (each sign-off uses one)")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
-                        help="gunicorn workers (default 2 x CPUs + 1)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="gunicorn workers, the same for every variant (default CPUs + 1, "
+                             "as deploy/gunicorn.conf.py)")
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--port", type=int, default=5160, help="first port (one per variant)")
     parser.add_argument("--variant", action="append", metavar="NAME=DIR",

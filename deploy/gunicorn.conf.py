@@ -3,7 +3,7 @@
 from the environment (the systemd unit reads deploy/workflow.env.example's variables):
 
 WORKFLOW_BIND / GUNICORN_BIND          address(es), comma-separated (127.0.0.1:8000)
-WORKFLOW_WEB_WORKERS / GUNICORN_WORKERS processes (2 × cores + 1, at most 9)
+WORKFLOW_WEB_WORKERS / GUNICORN_WORKERS processes (cores + 1, at most 17)
 WORKFLOW_WEB_THREADS                   threads per process (1: sync workers)
 WORKFLOW_WEB_TIMEOUT                   seconds a request may take before its worker is
                                        killed and replaced (60)
@@ -42,7 +42,12 @@ def _workers() -> int:
     configured = _env("WORKFLOW_WEB_WORKERS", "GUNICORN_WORKERS", default="")
     if configured:
         return max(1, int(configured))
-    return min(2 * multiprocessing.cpu_count() + 1, 9)
+    # cores + 1, not gunicorn's starting point of 2 × cores + 1: on a 2-core host with
+    # PostgreSQL beside the app, 3 sync workers served 346-357 sign-offs/s against 214-249
+    # with 5, and the pages 15-30 % more (docs/benchmarks.md, 2026-12-07): the extra
+    # processes only took CPU from each other and from the database. With the database
+    # on another host each request waits longer on it; more workers may then pay.
+    return min(multiprocessing.cpu_count() + 1, 17)
 
 
 wsgi_app = "wsgi:app"
