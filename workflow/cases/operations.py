@@ -22,8 +22,13 @@ from workflow.audit.chain import insert_events, new_event
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases import deadlines, step_times, substitutes, tallies
 from workflow.cases.applied import event_data
-from workflow.cases.context import (Context, SubjectContext, guard_expressions, load_subject,
-                                    subject_model)
+from workflow.cases.context import (
+    Context,
+    SubjectContext,
+    guard_expressions,
+    load_subject,
+    subject_model,
+)
 from workflow.cases.models import Case
 from workflow.cases.preconditions import form_rules, start_refusals, subject_refusals
 from workflow.engine import registry, store

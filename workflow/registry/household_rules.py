@@ -7,8 +7,8 @@ from typing import Any
 
 from workflow import clock
 from workflow.engine.registry import effect, guard
-from workflow.registry.models import INCOME_KINDS, IncomeRecord
 from workflow.extensions import db
+from workflow.registry.models import INCOME_KINDS, IncomeRecord
 
 SURVEY = "submit_survey"
 CHECKLIST = {

@@ -5,8 +5,14 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import event, exists, func, inspect, or_
-from sqlalchemy.orm import (Mapped, mapped_column, query_expression, relationship, selectinload,
-                            with_expression)
+from sqlalchemy.orm import (
+    Mapped,
+    mapped_column,
+    query_expression,
+    relationship,
+    selectinload,
+    with_expression,
+)
 
 from workflow.engine.registry import subject
 from workflow.extensions import db
