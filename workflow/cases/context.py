@@ -117,5 +117,11 @@ def guard_expressions(model: type) -> tuple:
     return expressions() if expressions else ()
 
 
+def list_options(model: type) -> tuple:
+    """The subject model's loader options for a list of cases (what a list need not load)."""
+    options = getattr(model, "list_options", None)
+    return options() if options else ()
+
+
 def load_subject(subject_type: str, subject_id: int) -> Any:
     return db.session.get(subject_model(subject_type), subject_id)

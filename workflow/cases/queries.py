@@ -12,7 +12,7 @@ from sqlalchemy import false, func, literal, union
 from workflow import clock
 from workflow.auth.models import User
 from workflow.cases import substitutes
-from workflow.cases.context import subject_model
+from workflow.cases.context import list_options, subject_model
 from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
 from workflow.cases.timelimits import level_clause
@@ -118,7 +118,8 @@ def load_subjects(cases: list[Case]) -> list[Any]:
     loaded: list[Any] = []
     for subject_type, ids in by_type.items():
         model = subject_model(subject_type)
-        loaded += db.session.execute(db.select(model).where(model.id.in_(ids))).scalars().all()
+        loaded += db.session.execute(db.select(model).where(model.id.in_(ids))
+                                     .options(*list_options(model))).scalars().all()
     return loaded
 
 

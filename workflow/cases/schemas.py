@@ -8,7 +8,7 @@ from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES, User
 from workflow.cases.applied import reader
-from workflow.cases.context import load_subject, subject_model
+from workflow.cases.context import list_options, load_subject, subject_model
 from workflow.cases.deadlines import due_date, is_overdue
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
@@ -146,7 +146,7 @@ def case_summaries(cases: list[Case]) -> list[dict]:
         ids = {i for i in ids if db.session.identity_map.get(identity_key(model, i)) is None}
         if ids:
             loaded += db.session.execute(db.select(model).where(model.id.in_(ids))
-                                         ).scalars().all()
+                                         .options(*list_options(model))).scalars().all()
     return [case_summary(case) for case in cases]
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import event, exists, func, inspect, or_
 from sqlalchemy.orm import (
     Mapped,
+    lazyload,
     mapped_column,
     query_expression,
     relationship,
@@ -105,6 +106,13 @@ class Household(db.Model):
     def prefetch(cls) -> tuple:
         """Loader options that bring what the household guards read, in bulk."""
         return (selectinload(cls.members), selectinload(cls.incomes))
+
+    @classmethod
+    def list_options(cls) -> tuple:
+        """Loader options for a list of cases' households (the to-do and case lists show
+        the head's name and ID and check the status): the members are left to a lazy
+        load, which nothing on a list asks for."""
+        return (lazyload(cls.members),)
 
     @classmethod
     def guard_expressions(cls) -> tuple:
