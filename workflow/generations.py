@@ -1,5 +1,6 @@
 """Per-process caches of reference data that every node can trust: places (the 撤并 a
-scope extends over) and settings (the poverty line a guard reads).
+scope extends over, a place's full name), settings (the poverty line a guard reads) and
+delegations (who is a delegate at all).
 
 Each kind of data has a *generation*, a random token in the ``cache_generations`` table
 that every ORM flush writing such rows replaces, in the writer's own transaction (a
@@ -28,7 +29,8 @@ from workflow.extensions import db
 
 PLACES = "places"
 SETTINGS = "settings"
-KINDS = (PLACES, SETTINGS)  # the kinds there are (token_columns reads each)
+DELEGATIONS = "delegations"
+KINDS = (PLACES, SETTINGS, DELEGATIONS)  # the kinds there are (token_columns reads each)
 _G_KEY = "_cache_generations"
 # Bounded: a county's settings questions (key × place × year) are a few thousand.
 MAX_ENTRIES = 20_000

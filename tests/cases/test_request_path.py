@@ -13,17 +13,12 @@ from workflow.extensions import db
 from workflow.settings import lookup
 
 
-def _tables(run) -> list[str]:
-    """(verb, table) of each statement ``run`` executes, in order."""
+def _statements(run) -> list[str]:
+    """The SQL of each statement ``run`` executes, in order."""
     seen: list[str] = []
 
     def collect(conn, cursor, statement, *_args):
-        verb = statement.split(None, 1)[0].upper()
-        outer = statement
-        while re.search(r"\([^()]*\)", outer):  # subqueries out: the statement's own table
-            outer = re.sub(r"\([^()]*\)", "", outer)
-        table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", outer)
-        seen.append(f"{verb} {table.group(1) if table else statement[:60]}")
+        seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", collect)
     try:
@@ -31,6 +26,21 @@ def _tables(run) -> list[str]:
     finally:
         event.remove(db.engine, "before_cursor_execute", collect)
     return seen
+
+
+def _label(statement: str) -> str:
+    """"VERB table" of a statement: a SELECT by its own FROM (subqueries set aside)."""
+    verb = statement.split(None, 1)[0].upper()
+    outer = statement
+    while re.search(r"\([^()]*\)", outer):
+        outer = re.sub(r"\([^()]*\)", "", outer)
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", outer)
+    return f"{verb} {table.group(1) if table else statement[:60]}"
+
+
+def _tables(run) -> list[str]:
+    """(verb, table) of each statement ``run`` executes, in order."""
+    return [_label(s) for s in _statements(run)]
 
 
 def _survey_case(client, world, index: int) -> tuple[Api, int, int]:
@@ -91,3 +101,23 @@ def test_the_token_statement_gives_the_request_the_current_generations(app, clie
     with app.test_request_context():
         user_for_token(token)
         assert lookup("poverty_line", place=world.places["v1"], year=2026).value == 5300
+
+
+def test_the_to_do_page_lists_households_without_loading_their_members(client, world, as_user):
+    for index in (0, 1):  # 王建国 and 张喆, both waiting for the helper's survey
+        _survey_case(client, world, index)
+    generations.renew(db.session, generations.DELEGATIONS)  # as migration 0041 leaves it
+    db.session.commit()
+    browser = as_user("helper")
+    browser.get("/")  # the process's caches fill
+    pages = []
+    raw = _statements(lambda: pages.append(browser.get("/")))
+    statements = [_label(s) for s in raw]
+    page = pages[0].get_data(as_text=True)
+    assert pages[0].status_code == 200
+    assert "王建国" in page and "张喆" in page
+    assert "SELECT households" in statements, statements
+    assert not any("household_members" in s for s in raw), statements  # not on a list
+    # The helper is nobody's delegate (the process's list of delegates says so): no query.
+    assert not any("FROM delegations" in s for s in raw), [s[:300] for s in raw if "delegations" in s]
+    assert len(statements) <= 8, statements

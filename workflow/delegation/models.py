@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow import clock
+from workflow import clock, generations
 from workflow.extensions import db
 
 
@@ -62,3 +62,7 @@ class Delegation(db.Model):
                 "department": self.department, "jurisdiction_id": self.jurisdiction_id,
                 "starts_on": self.starts_on.isoformat(), "ends_on": self.ends_on.isoformat(),
                 "ended_at": self.ended_at.isoformat() if self.ended_at else None}
+
+
+# A delegation written (made, ended) renews the generation the delegate list is kept under.
+generations.watch(Delegation, generations.DELEGATIONS)

@@ -17,7 +17,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import or_, select
 
-from workflow import clock
+from workflow import clock, generations
 from workflow.audit import admin
 from workflow.auth.models import ROLES, RoleAssignment, User
 from workflow.cases.substitutes import Acting
@@ -224,6 +224,8 @@ def acting(user: User) -> list[Acting]:
     when the user holds no direct assignment for what they do (see cases.operations)."""
     memo = g.setdefault(_MEMO, {}) if has_app_context() else {}
     rows = memo.get(user.id)
+    if rows is None and user.id not in delegates():
+        rows = memo[user.id] = []  # most users never act for anyone: no query
     if rows is None:
         rows = memo[user.id] = db.session.execute(select(Delegation).where(
             Delegation.delegate_id == user.id, Delegation.ends_on >= clock.today(),
@@ -239,6 +241,14 @@ def acting(user: User) -> list[Acting]:
         if held is not None and row.delegator.active:
             out.append(Acting(held, user.id, row.id, row.delegator.display_name))
     return out
+
+
+def delegates() -> frozenset[int]:
+    """The users named delegate by a delegation not ended (whatever its dates), kept per
+    process under the delegations generation: every write of a delegation renews it."""
+    return generations.cached(generations.DELEGATIONS, "delegates", lambda: frozenset(
+        db.session.execute(select(Delegation.delegate_id).where(
+            Delegation.ended_at.is_(None))).scalars()))
 
 
 def forget() -> None:
