@@ -119,5 +119,6 @@ def test_the_to_do_page_lists_households_without_loading_their_members(client, w
     assert "SELECT households" in statements, statements
     assert not any("household_members" in s for s in raw), statements  # not on a list
     # The helper is nobody's delegate (the process's list of delegates says so): no query.
-    assert not any("FROM delegations" in s for s in raw), [s[:300] for s in raw if "delegations" in s]
+    assert not any("FROM delegations" in s for s in raw), [
+        s[:300] for s in raw if "delegations" in s]
     assert len(statements) <= 8, statements
