@@ -11,23 +11,25 @@ import psycopg
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (0 when it is gone)."""
+def _cpu_fields(pid: int, first: int) -> float:
+    """Two adjacent tick counters of /proc/<pid>/stat (after the command name), in
+    seconds; 0 when the process is gone."""
     try:
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return (int(fields[first]) + int(fields[first + 1])) / TICK
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    return _cpu_fields(pid, 11)
 
 
 def children_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of the children ``pid`` has waited for (reaped): a
     gunicorn worker recycled or killed during a phase ends up here."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / TICK
+    return _cpu_fields(pid, 13)
 
 
 def children(pid: int) -> list[int]:

@@ -111,16 +111,30 @@ def joined_prefetch(model: type) -> tuple:
     return found
 
 
+def _model_options(model: type, hook: str) -> tuple:
+    """The loader options a subject model's classmethod ``hook`` gives, none without it."""
+    options = getattr(model, hook, None)
+    return options() if options else ()
+
+
 def guard_expressions(model: type) -> tuple:
     """The subject model's loader options for what its guards read beside relationships."""
-    expressions = getattr(model, "guard_expressions", None)
-    return expressions() if expressions else ()
+    return _model_options(model, "guard_expressions")
 
 
-def list_options(model: type) -> tuple:
-    """The subject model's loader options for a list of cases (what a list need not load)."""
-    options = getattr(model, "list_options", None)
-    return options() if options else ()
+def load_subjects(cases: list[Case]) -> list[Any]:
+    """The subjects of ``cases`` as a list shows them (the model's ``list_options``), one
+    query per kind, into the session's identity map (the caller holds the list while it
+    uses them: the map keeps weak references)."""
+    by_type: dict[str, set[int]] = {}
+    for case in cases:
+        by_type.setdefault(case.subject_type, set()).add(case.subject_id)
+    loaded: list[Any] = []
+    for subject_type, ids in by_type.items():
+        model = subject_model(subject_type)
+        loaded += db.session.execute(db.select(model).where(model.id.in_(ids)).options(
+            *_model_options(model, "list_options"))).scalars().all()
+    return loaded
 
 
 def load_subject(subject_type: str, subject_id: int) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, literal, union
 from workflow import clock
 from workflow.auth.models import User
 from workflow.cases import substitutes
-from workflow.cases.context import list_options, subject_model
+from workflow.cases.context import load_subjects
 from workflow.cases.deadlines import overdue_clause
 from workflow.cases.models import Case
 from workflow.cases.timelimits import level_clause
@@ -107,20 +107,6 @@ def todo_query(user: User):
     # Each row also carries the number of candidates (a window, counted before LIMIT).
     return (db.select(candidates.c.id, func.count().over())
             .order_by(candidates.c.state_entered_at, candidates.c.id))
-
-
-def load_subjects(cases: list[Case]) -> list[Any]:
-    """The subjects of ``cases``, one query per kind, into the session's identity map (the
-    caller holds the list while it uses them)."""
-    by_type: dict[str, set[int]] = {}
-    for case in cases:
-        by_type.setdefault(case.subject_type, set()).add(case.subject_id)
-    loaded: list[Any] = []
-    for subject_type, ids in by_type.items():
-        model = subject_model(subject_type)
-        loaded += db.session.execute(db.select(model).where(model.id.in_(ids))
-                                     .options(*list_options(model))).scalars().all()
-    return loaded
 
 
 def todo_page(user: User, page: int, per_page: int,

@@ -8,7 +8,7 @@ from workflow import clock
 from workflow.audit.models import AuditEvent
 from workflow.auth.models import ROLES, User
 from workflow.cases.applied import reader
-from workflow.cases.context import list_options, load_subject, subject_model
+from workflow.cases.context import load_subject, load_subjects, subject_model
 from workflow.cases.deadlines import due_date, is_overdue
 from workflow.cases.models import Case
 from workflow.cases.operations import open_actions
@@ -136,17 +136,10 @@ def case_summary(case: Case) -> dict:
 
 def case_summaries(cases: list[Case]) -> list[dict]:
     """``case_summary`` of a page of cases, their subjects loaded with one query per kind."""
-    by_type: dict[str, set[int]] = {}
-    for case in cases:
-        by_type.setdefault(case.subject_type, set()).add(case.subject_id)
-    loaded = []  # held so the session's identity map (weak references) keeps them
-    for subject_type, ids in by_type.items():
-        model = subject_model(subject_type)
-        # Those the caller already loaded (the to-do list holds its candidates') stay.
-        ids = {i for i in ids if db.session.identity_map.get(identity_key(model, i)) is None}
-        if ids:
-            loaded += db.session.execute(db.select(model).where(model.id.in_(ids))
-                                         .options(*list_options(model))).scalars().all()
+    # Those the caller already loaded (the to-do list holds its candidates') stay.
+    missing = [c for c in cases if db.session.identity_map.get(
+        identity_key(subject_model(c.subject_type), c.subject_id)) is None]
+    loaded = load_subjects(missing)  # noqa: F841 - held while the summaries read them
     return [case_summary(case) for case in cases]
 
 

@@ -193,8 +193,8 @@ def record(stays: Iterable[tuple[Case, str, str, dt.datetime, dt.datetime]]) -> 
     connection = db.session.connection()
     if len(ended) == 1 and connection.dialect.name == "postgresql":
         # One sign-off: its stay and the tally rows of its place and those above in one
-        # statement (multi-row VALUES, the stay as a data-modifying WITH): one statement
-        # and one round trip instead of one per place plus one.
+        # statement (the rows as unnest arrays, the stay as a data-modifying WITH): one
+        # round trip instead of two.
         params = {f"stay_{c}": v for c, v in zip(step_stays.COLUMNS, ended[0], strict=True)}
         params.update({f"{c}_list": [row[c] for row in rows] for c in COLUMNS})
         connection.execute(_upsert_with_stay(), params)

@@ -69,9 +69,15 @@ def notify(recipients: Handlers | list[int] | tuple[int, ...] | set[int], kind: 
         shape = "ids"
         params["ids"] = sorted(set(recipients))
     dialect = db.session.get_bind().dialect.name
-    db.session.flush()  # as the session's own execute would: recipients added just now count
-    # A Core statement on the session's connection: the ORM's execute path cost more than it.
-    db.session.connection().execute(_statement(shape, dialect), params)
+    _execute(_statement(shape, dialect), params)
+
+
+def _execute(statement, params: dict[str, Any]) -> None:
+    """Run a Core statement on the session's connection (the ORM's execute path cost more
+    than the statement), after the flush the session's own execute would do: a user or
+    notification added just now counts."""
+    db.session.flush()
+    db.session.connection().execute(statement, params)
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
@@ -86,9 +92,7 @@ def settle_todos(case_id: int) -> None:
     """Mark read the unread 新的待办 notices of a case that has just left its step: the
     to-do they announced is gone (handled by the reader or a colleague), and an unread
     count above the to-do list's length only misleads. Nothing committed."""
-    db.session.flush()
-    db.session.connection().execute(_SETTLE, {"settled_case": case_id,
-                                             "settled_at": clock.utcnow()})
+    _execute(_SETTLE, {"settled_case": case_id, "settled_at": clock.utcnow()})
 
 
 def _recipients(shape: str):
